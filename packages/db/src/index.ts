@@ -1,1 +1,1 @@
-export {};
+export { type CreateDbOptions, createDb, type Db, type Prisma } from "./create-db";

@@ -1,1 +1,6 @@
-export {};
+export {
+  type ContactScalarField,
+  type CustomFieldValue,
+  contactScalarFields,
+  type UpsertContactPayload,
+} from "./contacts/upsert-payload";
