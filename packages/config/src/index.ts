@@ -1,1 +1,11 @@
-export {};
+export {
+  databaseUrlSchema,
+  logLevelSchema,
+  logPrettySchema,
+  positiveIntSchema,
+  queuePrefixSchema,
+  redisUrlSchema,
+} from "./env-fields";
+export { type CreateLoggerOptions, createLogger, type Logger, redactedLogPaths } from "./logger";
+export { parseEnv } from "./parse-env";
+export { createShutdown, type Shutdown } from "./shutdown";

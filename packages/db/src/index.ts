@@ -1,1 +1,43 @@
 export { type CreateDbOptions, createDb, type Db, type Prisma } from "./create-db";
+export { isDatabaseUnavailableError } from "./errors";
+export {
+  defaultMigrationsDir,
+  type EnsureDatabaseResult,
+  ensureDatabase,
+  type MigrateOptions,
+  type MigrateResult,
+  MigrationError,
+  type MigrationErrorCode,
+  type MigrationLogger,
+  migrate,
+  readDatabaseName,
+  replaceDatabaseName,
+} from "./migrations";
+export {
+  type ActiveApiKey,
+  type ApiKeySummary,
+  createApiKey,
+  findActiveApiKeyByHash,
+  type IssuedApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchApiKeyLastUsed,
+} from "./repositories/api-keys.repository";
+export {
+  type AcceptRequestInput,
+  type AcceptRequestOutcome,
+  acceptRequest,
+  findRequest,
+  findRequestForOrg,
+  findUnfinishedRequests,
+  type IntakeRecord,
+  type JobStage,
+  type JobStatus,
+  purgeFinishedRequests,
+} from "./repositories/intake.repository";
+export {
+  type CreatedOrganization,
+  createOrganization,
+  findOrganization,
+  type OrganizationRecord,
+} from "./repositories/organizations.repository";

@@ -1,1 +1,8 @@
-export {};
+export { type QueueName, queueNames } from "./queue-names";
+export { createRedis, type Redis } from "./redis";
+export {
+  type UpsertContactJobPayload,
+  upsertContactJob,
+  upsertContactJobPayloadSchema,
+} from "./upsert-contact.job";
+export { createUpsertProducer, type UpsertProducer } from "./upsert-producer";

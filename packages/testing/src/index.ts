@@ -1,1 +1,10 @@
-export {};
+// global-setup.ts is not exported: it is vitest's globalSetup entry and runs in the main process.
+export {
+  type CreateTestDatabaseOptions,
+  createTestDatabase,
+  type TestDatabase,
+} from "./create-test-database";
+export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
+export { type RedisServer, type StartRedisServerOptions, startRedisServer } from "./start-redis-server";
+export { uniqueQueuePrefix } from "./unique-queue-prefix";
+export { type WaitForOptions, waitFor } from "./wait-for";

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "@upsert/config";
+import type { Prisma } from "@upsert/db";
+import express, { type Express } from "express";
+import { pinoHttp } from "pino-http";
+import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
+import { createErrorHandler, notFoundHandler } from "./http/error-handler";
+import { createContactsRouter } from "./routes/contacts.routes";
+import { createHealthRouter, type ReadinessCheck } from "./routes/health.routes";
+import { createJobsRouter } from "./routes/jobs.routes";
+import type { AcceptUpsertDeps } from "./services/accept-upsert";
+
+export interface AppDeps extends AcceptUpsertDeps {
+  prisma: Prisma;
+  logger: Logger;
+  authenticator: ApiKeyAuthenticator;
+  checkReadiness: ReadinessCheck;
+}
+
+export const maxBodyBytes = 256 * 1024;
+
+/** Builds the HTTP app; never listens (main.ts and tests do). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && given.length <= 128 ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    }),
+  );
+
+  app.use(createHealthRouter(deps));
+  // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
+  app.use(
+    express.json({ limit: maxBodyBytes, strict: false, type: ["application/json", "application/*+json"] }),
+  );
+  app.use("/v1", requireApiKey(deps.authenticator));
+  app.use(createContactsRouter(deps));
+  app.use(createJobsRouter(deps));
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.logger));
+  return app;
+}

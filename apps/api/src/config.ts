@@ -1,0 +1,30 @@
+import {
+  databaseUrlSchema,
+  logLevelSchema,
+  logPrettySchema,
+  positiveIntSchema,
+  queuePrefixSchema,
+  redisUrlSchema,
+} from "@upsert/config";
+import { z } from "zod";
+
+export const apiEnvSchema = z.object({
+  DATABASE_URL: databaseUrlSchema,
+  REDIS_URL: redisUrlSchema,
+  QUEUE_PREFIX: queuePrefixSchema,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: logLevelSchema,
+  LOG_PRETTY: logPrettySchema,
+  /** Revocation reaches a running API within this TTL (at most 60 s by design). */
+  API_KEY_CACHE_TTL_MS: positiveIntSchema(30_000).pipe(z.number().max(60_000)),
+  IDEMPOTENCY_WINDOW_HOURS: positiveIntSchema(24),
+  /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default("US"),
+  DATABASE_POOL_SIZE: positiveIntSchema(10),
+  SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
+});
+export type ApiEnv = z.infer<typeof apiEnvSchema>;

@@ -1,0 +1,54 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createLogger, createShutdown, parseEnv } from "@upsert/config";
+import { createDb } from "@upsert/db";
+import type { CountryCode } from "@upsert/domain";
+import { createRedis, createUpsertProducer } from "@upsert/queue";
+import { createApp } from "./app";
+import { apiEnvSchema } from "./config";
+import { createApiKeyAuthenticator } from "./http/authenticate";
+
+const env = parseEnv(apiEnvSchema, process.env, "api");
+const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
+const redis = createRedis(env.REDIS_URL, "producer");
+redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
+const producer = createUpsertProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+
+const app = createApp({
+  prisma: db.prisma,
+  logger,
+  producer,
+  defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
+  idempotencyWindowMs: env.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
+  authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
+  checkReadiness: async () => {
+    const [postgres, redisUp] = await Promise.all([
+      db.prisma.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    return { postgres, redis: redisUp };
+  },
+});
+
+const server = app.listen(env.PORT, env.HOST);
+await once(server, "listening");
+const { port } = server.address() as AddressInfo;
+logger.info({ port }, "api listening");
+
+const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
+shutdown.add("http server", async () => {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
+});
+shutdown.add("queue producer", () => producer.close());
+shutdown.add("redis", () => redis.quit());
+shutdown.add("database", () => db.close());
+shutdown.listen();

@@ -1,0 +1,31 @@
+import { DomainError } from "@upsert/domain";
+import { Router } from "express";
+import { authOf } from "../http/authenticate";
+import { sendData } from "../http/envelope";
+import { jobLink, toAcceptedView } from "../http/job-view";
+import { type AcceptUpsertDeps, acceptUpsert } from "../services/accept-upsert";
+
+export function createContactsRouter(deps: AcceptUpsertDeps): Router {
+  const router = Router();
+
+  router.put("/v1/contacts", async (req, res) => {
+    if (!req.is("application/json")) {
+      throw new DomainError(
+        "unsupported_media_type",
+        "Send the body as JSON with `Content-Type: application/json`.",
+      );
+    }
+    const { orgId } = authOf(res.locals);
+    const { request, replayed } = await acceptUpsert(deps, {
+      orgId,
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    res.set({ Location: jobLink(request.id), "Retry-After": "1" });
+    if (replayed) res.set("Idempotent-Replayed", "true");
+    req.log.info({ jobId: request.id, replayed }, "upsert accepted");
+    sendData(res, 202, toAcceptedView(request));
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "@upsert/config";
+import { createDb, type Db } from "@upsert/db";
+import { createRedis, createUpsertProducer, type Redis, type UpsertProducer } from "@upsert/queue";
+import { createApp } from "../app";
+import { createApiKeyAuthenticator } from "../http/authenticate";
+
+export interface TestApi {
+  url: string;
+  db: Db;
+  redis: Redis;
+  producer: UpsertProducer;
+  call(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: unknown; text: string }>;
+  close(): Promise<void>;
+}
+
+/** The real app on an ephemeral port, wired like main.ts but with test settings. */
+export async function startTestApi(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  keyCacheTtlMs?: number;
+}): Promise<TestApi> {
+  const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const db = createDb(options.databaseUrl, { maxConnections: 5 });
+  const redis = createRedis(options.redisUrl, "producer");
+  redis.on("error", () => {});
+  const producer = createUpsertProducer({ connection: redis, prefix: options.queuePrefix });
+  const app = createApp({
+    prisma: db.prisma,
+    logger,
+    producer,
+    defaultPhoneRegion: "US",
+    idempotencyWindowMs: 24 * 3_600_000,
+    authenticator: createApiKeyAuthenticator({
+      prisma: db.prisma,
+      ttlMs: options.keyCacheTtlMs ?? 30_000,
+      logger,
+    }),
+    checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
+  });
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    db,
+    redis,
+    producer,
+    async call(method, path, callOptions = {}) {
+      const headers: Record<string, string> = { ...callOptions.headers };
+      if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
+      let body: string | undefined = callOptions.rawBody;
+      if (callOptions.body !== undefined) {
+        body = JSON.stringify(callOptions.body);
+        headers["content-type"] ??= "application/json";
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await producer.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}

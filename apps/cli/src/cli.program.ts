@@ -1,0 +1,95 @@
+import type { Db, Prisma } from "@upsert/db";
+import { Command, CommanderError } from "commander";
+import { type DatabaseTarget, describeExpectedError, summariseUnexpectedError } from "./cli.errors";
+import type { CliOutput } from "./cli.output";
+import { runKeyCreateCommand } from "./commands/key-create.command";
+import { runKeyListCommand } from "./commands/key-list.command";
+import { runKeyRevokeCommand } from "./commands/key-revoke.command";
+import { runOrgCreateCommand } from "./commands/org-create.command";
+
+export interface CliDeps {
+  output: CliOutput;
+  /** Opened only when a command needs it, so `--help` and usage errors never touch Postgres. */
+  openDatabase: () => Db;
+  database: DatabaseTarget;
+}
+
+/**
+ * Runs the CLI on argv (without the node and script paths) and returns the exit code. Expected
+ * failures become one sentence on stderr; only bugs print more.
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const { output } = deps;
+  let db: Db | undefined;
+  const withPrisma = async (run: (prisma: Prisma) => Promise<void>) => {
+    db ??= deps.openDatabase();
+    await run(db.prisma);
+  };
+
+  const program = new Command("cli")
+    .description("Administers organisations and API keys of the contact upsert service.")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
+    .showSuggestionAfterError(false)
+    .allowExcessArguments(false);
+
+  program
+    .command("org:create")
+    .description("create an organisation and its first API key")
+    .requiredOption("--name <name>", "organisation name")
+    .option("--json", "print one JSON line: {org_id, api_key}", false)
+    .action((opts: { name: string; json: boolean }) =>
+      withPrisma((prisma) => runOrgCreateCommand(prisma, opts, output)),
+    );
+
+  program
+    .command("key:create")
+    .description("issue another API key for an organisation")
+    .requiredOption("--org <id>", "organisation id")
+    .option("--name <name>", "key name", undefined)
+    .option("--json", "print one JSON line", false)
+    .action((opts: { org: string; name?: string; json: boolean }) =>
+      withPrisma((prisma) => runKeyCreateCommand(prisma, opts, output)),
+    );
+
+  program
+    .command("key:list")
+    .description("list an organisation's API keys (prefixes only)")
+    .requiredOption("--org <id>", "organisation id")
+    .option("--json", "print one JSON line", false)
+    .action((opts: { org: string; json: boolean }) =>
+      withPrisma((prisma) => runKeyListCommand(prisma, opts, output)),
+    );
+
+  program
+    .command("key:revoke")
+    .description("revoke an API key (running APIs notice within 60 s)")
+    .argument("<key-id>", "id of the key to revoke")
+    .option("--json", "print one JSON line", false)
+    .action((keyId: string, opts: { json: boolean }) =>
+      withPrisma((prisma) => runKeyRevokeCommand(prisma, { keyId, json: opts.json }, output)),
+    );
+
+  try {
+    // pnpm passes a literal "--" through when the user writes `pnpm cli -- <command>`.
+    const args = argv[0] === "--" ? argv.slice(1) : argv;
+    if (args.length === 0) {
+      program.outputHelp({ error: true });
+      return 1;
+    }
+    await program.parseAsync([...args], { from: "user" });
+    return 0;
+  } catch (err) {
+    // Commander has already printed its own one-line message (or the help text).
+    if (err instanceof CommanderError) return err.exitCode;
+    const sentence = describeExpectedError(err, deps.database);
+    if (sentence !== null) {
+      output.err(`error: ${sentence}`);
+    } else {
+      output.err(`error: unexpected failure: ${summariseUnexpectedError(err)}`);
+    }
+    return 1;
+  } finally {
+    await db?.close();
+  }
+}

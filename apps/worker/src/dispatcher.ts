@@ -1,0 +1,67 @@
+import type { Logger } from "@upsert/config";
+import { findUnfinishedRequests, type Prisma, purgeFinishedRequests } from "@upsert/db";
+import type { UpsertProducer } from "@upsert/queue";
+
+export interface Dispatcher {
+  /** One pass: make sure every unfinished accepted request has a live job. */
+  dispatchOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Postgres is the record of accepted requests; Redis only schedules them. The dispatcher closes
+ * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: every
+ * interval it hands each unfinished request older than `minAgeMs` to `ensureEnqueued`, which is a
+ * no-op for jobs Redis still has. Every worker process runs one; they do not need to coordinate.
+ */
+export function startDispatcher(options: {
+  prisma: Prisma;
+  producer: UpsertProducer;
+  logger: Logger;
+  intervalMs: number;
+  minAgeMs: number;
+  retentionMs: number;
+  batchSize?: number;
+}): Dispatcher {
+  const log = options.logger.child({ component: "dispatcher" });
+  const batchSize = options.batchSize ?? 1_000;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const dispatchOnce = async (): Promise<number> => {
+    const rows = await findUnfinishedRequests(options.prisma, {
+      acceptedBefore: new Date(Date.now() - options.minAgeMs),
+      limit: batchSize,
+    });
+    const recreated = await options.producer.ensureEnqueued(
+      rows.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
+    );
+    if (recreated > 0) log.warn({ recreated, checked: rows.length }, "re-enqueued accepted requests");
+    return recreated;
+  };
+
+  const tick = async () => {
+    try {
+      await dispatchOnce();
+      const purged = await purgeFinishedRequests(options.prisma, new Date(Date.now() - options.retentionMs));
+      if (purged > 0) log.info({ purged }, "purged finished requests past retention");
+    } catch (err) {
+      log.warn({ err }, "dispatch pass failed; retrying next interval");
+    }
+    if (!stopped) timer = setTimeout(run, options.intervalMs);
+  };
+  const run = () => {
+    current = tick();
+  };
+  timer = setTimeout(run, Math.min(options.intervalMs, 1_000));
+
+  return {
+    dispatchOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export {
+  type EnsureDatabaseResult,
+  ensureDatabase,
+  readDatabaseName,
+  replaceDatabaseName,
+} from "./ensure-database";
+export {
+  defaultMigrationsDir,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationLogger,
+  migrate,
+} from "./migrate";
+export { MigrationError, type MigrationErrorCode } from "./migration.errors";
+export { type MigrationFile, readMigrations } from "./read-migrations";

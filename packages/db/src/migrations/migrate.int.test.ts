@@ -1,0 +1,181 @@
+import { createHash } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { createEmptyDatabase, type EmptyDatabase } from "../empty-database.fixture";
+import { defaultMigrationsDir, migrate } from "./migrate";
+import { readMigrations } from "./read-migrations";
+
+interface MigrationRow {
+  id: string;
+  checksum: string;
+  migration_name: string;
+  logs: string | null;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  started_at: Date;
+  applied_steps_count: number;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function emptyDatabase(): Promise<EmptyDatabase> {
+  const database = await createEmptyDatabase();
+  cleanups.push(database.drop);
+  return database;
+}
+
+/** A copy of the repository's migrations that a test may add to or edit. */
+async function copyOfMigrations(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "upsert-migrations-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await cp(defaultMigrationsDir, dir, { recursive: true });
+  return dir;
+}
+
+async function writeMigration(dir: string, name: string, sql: string): Promise<void> {
+  await mkdir(path.join(dir, name), { recursive: true });
+  await writeFile(path.join(dir, name, "migration.sql"), sql);
+}
+
+async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const readRows = (url: string) =>
+  query<MigrationRow>(url, `SELECT * FROM "_prisma_migrations" ORDER BY started_at, migration_name`);
+
+const tableExists = async (url: string, table: string) =>
+  (await query<{ exists: boolean }>(url, "SELECT to_regclass($1) IS NOT NULL AS exists", [table]))[0]?.exists;
+
+describe("migrate", () => {
+  it("applies every migration to an empty database and records it as Prisma does", async () => {
+    const db = await emptyDatabase();
+    const local = await readMigrations(defaultMigrationsDir);
+
+    const result = await migrate(db.url);
+
+    expect(result).toEqual({ applied: local.map((m) => m.name), alreadyApplied: [] });
+    expect(await tableExists(db.url, "intake_requests")).toBe(true);
+    const rows = await readRows(db.url);
+    expect(rows).toHaveLength(local.length);
+    const initSql = await readFile(path.join(defaultMigrationsDir, "20261129000000_init", "migration.sql"));
+    expect(rows[0]).toMatchObject({
+      migration_name: "20261129000000_init",
+      checksum: createHash("sha256").update(initSql).digest("hex"),
+      applied_steps_count: 1,
+      logs: null,
+      rolled_back_at: null,
+    });
+    for (const row of rows) {
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(row.finished_at).toBeInstanceOf(Date);
+      expect(row.finished_at?.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
+    }
+  });
+
+  it("does nothing when run again", async () => {
+    const db = await emptyDatabase();
+    await migrate(db.url);
+    const before = await readRows(db.url);
+
+    const result = await migrate(db.url);
+
+    expect(result.applied).toEqual([]);
+    expect(result.alreadyApplied).toEqual(before.map((row) => row.migration_name));
+    expect(await readRows(db.url)).toEqual(before);
+  });
+
+  it("applies once when two runners start together", async () => {
+    const db = await emptyDatabase();
+
+    const [first, second] = await Promise.all([migrate(db.url), migrate(db.url)]);
+
+    const local = (await readMigrations(defaultMigrationsDir)).map((m) => m.name);
+    expect([...first.applied, ...second.applied]).toEqual(local);
+    expect((await readRows(db.url)).map((row) => row.migration_name)).toEqual(local);
+  });
+
+  it("records a failed migration, rolls it back whole, and refuses later runs until it is resolved", async () => {
+    const db = await emptyDatabase();
+    const dir = await copyOfMigrations();
+    const broken = "20261129000001_broken";
+    await writeMigration(dir, broken, "CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n");
+
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
+      code: "migration_failed",
+      migrationName: broken,
+      message: expect.stringContaining(`Migration "${broken}" failed`),
+    });
+
+    expect(await tableExists(db.url, "intake_requests")).toBe(true);
+    // One implicit transaction: the statement before the failing one left nothing behind.
+    expect(await tableExists(db.url, "half_done")).toBe(false);
+    const failed = (await readRows(db.url)).find((row) => row.migration_name === broken);
+    expect(failed).toMatchObject({ finished_at: null, rolled_back_at: null, applied_steps_count: 0 });
+    expect(failed?.logs).toContain("42P01");
+    expect(failed?.logs).toContain('relation "no_such_table" does not exist');
+    expect(failed?.logs).toContain("line 2: SELECT * FROM no_such_table;");
+
+    // A later migration must not be applied over the unresolved failure.
+    const later = "20261129000002_later";
+    await writeMigration(dir, later, "CREATE TABLE later_table (id int);\n");
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
+      code: "unresolved_failed_migration",
+      migrationName: broken,
+      message: expect.stringContaining(`Migration "${broken}"`),
+    });
+    expect(await tableExists(db.url, "later_table")).toBe(false);
+
+    // Resolved the way `prisma migrate resolve --rolled-back` does it, then fixed: both apply.
+    await query(db.url, `UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = $1`, [
+      broken,
+    ]);
+    await writeMigration(dir, broken, "CREATE TABLE half_done (id int);\n");
+    expect((await migrate(db.url, { migrationsDir: dir })).applied).toEqual([broken, later]);
+    expect(await tableExists(db.url, "half_done")).toBe(true);
+  });
+
+  it("refuses to run when an applied migration was edited, but not for line endings alone", async () => {
+    const db = await emptyDatabase();
+    const dir = await copyOfMigrations();
+    await migrate(db.url, { migrationsDir: dir });
+    const file = path.join(dir, "20261129000000_init", "migration.sql");
+    const original = await readFile(file, "utf8");
+    await writeMigration(dir, "20261129000003_next", "CREATE TABLE next_table (id int);\n");
+
+    await writeFile(file, original.replaceAll("\n", "\r\n"));
+    await expect(migrate(db.url, { migrationsDir: dir })).resolves.toMatchObject({
+      applied: ["20261129000003_next"],
+    });
+
+    await writeFile(file, `${original}\n-- edited after it was applied\n`);
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
+      code: "modified_migration",
+      migrationName: "20261129000000_init",
+    });
+  });
+
+  it("gives up with a clear error when another runner holds the lock too long", async () => {
+    const db = await emptyDatabase();
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query("SELECT pg_advisory_lock(72707369)");
+
+    await expect(migrate(db.url, { lockTimeoutMs: 200 })).rejects.toMatchObject({ code: "lock_timeout" });
+    expect(await tableExists(db.url, "_prisma_migrations")).toBe(false);
+  });
+});

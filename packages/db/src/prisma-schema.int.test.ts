@@ -1,0 +1,317 @@
+// Proves the hand-written migration matches schema.prisma: an empty database migrated by the runner
+// serves every model through the generated client, and enforces the schema's unique indexes,
+// defaults and foreign keys.
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "./create-db";
+import { createEmptyDatabase, type EmptyDatabase } from "./empty-database.fixture";
+import { migrate } from "./migrations";
+
+let database: EmptyDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createEmptyDatabase();
+  await migrate(database.url);
+  db = createDb(database.url, { maxConnections: 2 });
+});
+
+afterAll(async () => {
+  await db?.close();
+  await database?.drop();
+});
+
+const uniqueViolation = { code: "P2002" };
+
+async function createOrganization(name = "Acme") {
+  return db.prisma.organization.create({ data: { id: randomUUID(), name } });
+}
+
+describe("schema", () => {
+  it("stores and reads every model with its relations, defaults and JSON", async () => {
+    const { prisma } = db;
+    const org = await createOrganization();
+    expect(org.createdAt).toBeInstanceOf(Date);
+
+    const apiKey = await prisma.apiKey.create({
+      data: { id: randomUUID(), orgId: org.id, name: "ci", prefix: "mks_Ab3dE9", secretHash: "a".repeat(64) },
+    });
+    expect(apiKey).toMatchObject({ lastUsedAt: null, revokedAt: null });
+    await prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
+
+    const account = await prisma.account.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        domain: "acme.com",
+        name: "Acme",
+        description: "Rockets",
+        industries: ["aerospace", "retail"],
+        employeeCount: 120,
+        foundedYear: 1949,
+        linkedinUrl: "https://linkedin.com/company/acme",
+        fieldProvenance: { name: { seq: 1, source: "request" } },
+      },
+    });
+    expect(account).toMatchObject({ enrichmentStatus: "none", industries: ["aerospace", "retail"] });
+
+    const customField = await prisma.customField.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        entity: "contacts",
+        name: "Tier",
+        type: "enum",
+        options: ["a", "b"],
+      },
+    });
+    const customFields = {
+      [`custom_field_${customField.id}`]: "a",
+      [`custom_field_${randomUUID()}`]: 3.5,
+      [`custom_field_${randomUUID()}`]: true,
+      [`custom_field_${randomUUID()}`]: null,
+    };
+    const contact = await prisma.contact.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        email: "Ada@Acme.com",
+        emailNormalized: "ada@acme.com",
+        linkedinUrl: "https://www.linkedin.com/in/Ada/",
+        linkedinCanonical: "https://linkedin.com/in/ada",
+        firstName: "Ada",
+        lastName: "Lovelace",
+        title: "Engineer",
+        phoneNumber: "+14155550100",
+        location: "London",
+        source: "api",
+        accountId: account.id,
+        customFields,
+        fieldProvenance: { email: { seq: 1, source: "request" }, title: { seq: null, source: "enrichment" } },
+        createdSeq: 1n,
+        enrichmentStatus: "pending",
+        enrichedFields: ["title"],
+      },
+    });
+    expect(contact).toMatchObject({ doNotContact: false, customFields, createdSeq: 1n });
+
+    const tag = await prisma.tag.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        objectType: "contacts",
+        name: "VIP",
+        nameNormalized: "vip",
+        color: "#f00",
+      },
+    });
+    await prisma.contactTag.create({ data: { contactId: contact.id, tagId: tag.id } });
+
+    const first = await prisma.intakeRequest.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        operation: "contact.upsert",
+        payload: { email: "Ada@Acme.com", tags: [tag.id] },
+        identityKeys: ["email:ada@acme.com", "domain:acme.com"],
+        idempotencyKey: "key-1",
+        payloadHash: "b".repeat(64),
+      },
+    });
+    const second = await prisma.intakeRequest.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        operation: "contact.upsert",
+        payload: {},
+        identityKeys: [],
+        payloadHash: "c".repeat(64),
+        status: "failed",
+        stage: "resolving_account",
+        error: { code: "unprocessable_entity", message: "no" },
+      },
+    });
+    expect(first).toMatchObject({ status: "queued", stage: null, attempts: 0, writtenAt: null });
+    expect(typeof first.seq).toBe("bigint");
+    expect(second.seq).toBeGreaterThan(first.seq);
+
+    // The GIN-indexed array answers "which requests share a key" with the && operator.
+    const sharing = await prisma.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM intake_requests WHERE identity_keys && ARRAY['email:ada@acme.com']::text[]`;
+    expect(sharing.map((row) => row.id)).toEqual([first.id]);
+
+    const loaded = await prisma.organization.findUniqueOrThrow({
+      where: { id: org.id },
+      include: {
+        apiKeys: true,
+        accounts: { include: { contacts: true } },
+        contacts: { include: { tags: { include: { tag: true } }, account: true } },
+        tags: true,
+        customFields: true,
+        intake: { orderBy: { seq: "asc" } },
+      },
+    });
+    expect(loaded.apiKeys[0]?.lastUsedAt).toBeInstanceOf(Date);
+    expect(loaded.accounts[0]?.contacts.map((c) => c.id)).toEqual([contact.id]);
+    expect(loaded.contacts[0]?.tags.map((t) => t.tag.name)).toEqual(["VIP"]);
+    expect(loaded.contacts[0]?.account?.domain).toBe("acme.com");
+    expect(loaded.customFields[0]?.options).toEqual(["a", "b"]);
+    expect(loaded.intake.map((request) => request.identityKeys)).toEqual([
+      ["email:ada@acme.com", "domain:acme.com"],
+      [],
+    ]);
+  });
+
+  it("keeps identifiers unique per organisation and lets absent ones repeat", async () => {
+    const { prisma } = db;
+    const org = await createOrganization();
+    const other = await createOrganization("Other");
+    const contact = (orgId: string, data: { emailNormalized?: string; linkedinCanonical?: string } = {}) =>
+      prisma.contact.create({ data: { id: randomUUID(), orgId, ...data } });
+
+    await contact(org.id, { emailNormalized: "ada@acme.com" });
+    await expect(contact(org.id, { emailNormalized: "ada@acme.com" })).rejects.toMatchObject(uniqueViolation);
+    await contact(other.id, { emailNormalized: "ada@acme.com" });
+
+    await contact(org.id, { linkedinCanonical: "https://linkedin.com/in/ada" });
+    await expect(contact(org.id, { linkedinCanonical: "https://linkedin.com/in/ada" })).rejects.toMatchObject(
+      uniqueViolation,
+    );
+
+    // NULLs are distinct in these indexes: contacts without an email never collide.
+    await contact(org.id);
+    await contact(org.id);
+    expect(await prisma.contact.count({ where: { orgId: org.id, emailNormalized: null } })).toBe(3);
+
+    const account = (orgId: string, domain: string | null) =>
+      prisma.account.create({ data: { id: randomUUID(), orgId, domain } });
+    await account(org.id, "acme.com");
+    await expect(account(org.id, "acme.com")).rejects.toMatchObject(uniqueViolation);
+    await account(other.id, "acme.com");
+    await account(org.id, null);
+    await account(org.id, null);
+
+    const tag = (name: string, objectType = "contacts") =>
+      prisma.tag.create({
+        data: { id: randomUUID(), orgId: org.id, objectType, name, nameNormalized: name.toLowerCase() },
+      });
+    await tag("Customer");
+    await expect(tag("CUSTOMER")).rejects.toMatchObject(uniqueViolation);
+    await tag("CUSTOMER", "accounts");
+
+    const customField = (name: string) =>
+      prisma.customField.create({
+        data: { id: randomUUID(), orgId: org.id, entity: "contacts", name, type: "string" },
+      });
+    await customField("Tier");
+    await expect(customField("Tier")).rejects.toMatchObject(uniqueViolation);
+
+    const intake = (idempotencyKey: string | null) =>
+      prisma.intakeRequest.create({
+        data: {
+          id: randomUUID(),
+          orgId: org.id,
+          operation: "contact.upsert",
+          payload: {},
+          identityKeys: [],
+          idempotencyKey,
+          payloadHash: "d".repeat(64),
+        },
+      });
+    await intake("same-key");
+    await expect(intake("same-key")).rejects.toMatchObject(uniqueViolation);
+    await intake(null);
+    await intake(null);
+
+    const secret = "e".repeat(64);
+    const apiKey = () =>
+      prisma.apiKey.create({
+        data: { id: randomUUID(), orgId: org.id, name: "k", prefix: "mks_x", secretHash: secret },
+      });
+    await apiKey();
+    await expect(apiKey()).rejects.toMatchObject(uniqueViolation);
+  });
+
+  it("follows the schema's onDelete rules", async () => {
+    const { prisma } = db;
+    const org = await createOrganization();
+    const account = await prisma.account.create({
+      data: { id: randomUUID(), orgId: org.id, domain: "a.io" },
+    });
+    const contact = await prisma.contact.create({
+      data: { id: randomUUID(), orgId: org.id, accountId: account.id },
+    });
+    const tag = await prisma.tag.create({
+      data: { id: randomUUID(), orgId: org.id, objectType: "contacts", name: "T", nameNormalized: "t" },
+    });
+    await prisma.contactTag.create({ data: { contactId: contact.id, tagId: tag.id } });
+
+    await prisma.account.delete({ where: { id: account.id } });
+    expect((await prisma.contact.findUniqueOrThrow({ where: { id: contact.id } })).accountId).toBeNull();
+
+    await prisma.tag.delete({ where: { id: tag.id } });
+    expect(await prisma.contactTag.count({ where: { contactId: contact.id } })).toBe(0);
+
+    await prisma.organization.delete({ where: { id: org.id } });
+    expect(await prisma.contact.count({ where: { orgId: org.id } })).toBe(0);
+  });
+
+  it("uses timestamptz(3) for every timestamp and uuid for every id, as schema.prisma declares", async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ column: string; type: string }>(
+        `SELECT table_name || '.' || column_name AS column,
+                data_type || coalesce('(' || datetime_precision || ')', '') AS type
+           FROM information_schema.columns
+          WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'
+            AND (data_type LIKE 'timestamp%' OR column_name = 'id' OR column_name LIKE '%_id')`,
+      );
+      expect(rows.length).toBeGreaterThan(20);
+      const unexpected = rows.filter((row) =>
+        row.column.endsWith("_at") ? row.type !== "timestamp with time zone(3)" : row.type !== "uuid",
+      );
+      expect(unexpected).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("has Prisma's index names plus the partial index for unwritten requests", async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+      );
+      const names = rows.map((row) => row.indexname);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "api_keys_secret_hash_key",
+          "api_keys_org_id_idx",
+          "accounts_org_id_domain_key",
+          "contacts_org_id_email_normalized_key",
+          "contacts_org_id_linkedin_canonical_key",
+          "contacts_account_id_idx",
+          "tags_org_id_object_type_name_normalized_key",
+          "contact_tags_pkey",
+          "contact_tags_tag_id_idx",
+          "custom_fields_org_id_entity_name_key",
+          "intake_requests_seq_key",
+          "intake_requests_org_id_idempotency_key_key",
+          "intake_requests_status_seq_idx",
+          "intake_requests_org_id_seq_idx",
+          "intake_requests_finished_at_idx",
+        ]),
+      );
+      const definition = (name: string) => rows.find((row) => row.indexname === name)?.indexdef;
+      expect(definition("intake_requests_identity_keys_idx")).toContain("USING gin (identity_keys)");
+      expect(definition("intake_requests_unwritten_idx")).toMatch(
+        /\(org_id, seq\) WHERE \(\(written_at IS NULL\) AND \(status = ANY/,
+      );
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { domainToASCII } from "node:url";
+import { parse } from "tldts";
+
+const maxHostnameLength = 253;
+// Letters, digits and inner hyphens only (RFC 1123); punycode labels (`xn--…`) fit this too.
+const hostnameLabelPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const schemePrefixPattern = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Normalises an exact hostname (no scheme, path or port): lower-case, one trailing dot dropped,
+ * IDN converted to punycode. Returns null unless it is a syntactically valid hostname under a
+ * known ICANN public suffix with a registrable label of its own (so `localhost`, `foo`, `co.uk`,
+ * `acme.internal` and IP addresses are all null). Does not strip `www.`.
+ */
+export function normaliseHostname(input: string): string | null {
+  const withoutTrailingDot = input.endsWith(".") ? input.slice(0, -1) : input;
+  if (withoutTrailingDot === "" || !hasOnlyHostnameAscii(withoutTrailingDot)) {
+    return null;
+  }
+  // domainToASCII lower-cases, applies UTS #46 mapping and returns "" for what it cannot encode.
+  const ascii = domainToASCII(withoutTrailingDot);
+  if (ascii === "" || ascii.length > maxHostnameLength) {
+    return null;
+  }
+  if (!ascii.split(".").every((label) => hostnameLabelPattern.test(label))) {
+    return null;
+  }
+  const parsed = parse(ascii);
+  if (parsed.isIp === true || parsed.isIcann !== true || parsed.domain === null) {
+    return null;
+  }
+  return ascii;
+}
+
+/**
+ * ASCII characters other than letters, digits, `-` and `.` never belong in a hostname. Checked up
+ * front because domainToASCII parses like a URL host: it would cut `acme.com/x` to `acme.com`,
+ * drop tabs and decode `%41`. Non-ASCII characters are left to its IDN mapping.
+ */
+function hasOnlyHostnameAscii(input: string): boolean {
+  for (const character of input) {
+    if (character.charCodeAt(0) < 0x80 && !/^[A-Za-z0-9.-]$/.test(character)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Normalises a company domain given as a hostname or URL-ish text (`https://www.Acme.com:443/x?y`):
+ * strips scheme, path, query, fragment, port, a trailing dot and leading `www.` labels; lower-cases;
+ * converts IDN to punycode. Returns null when what remains is not a valid public hostname (see
+ * normaliseHostname). Keeps subdomains: `eu.acme.co.uk` stays as it is.
+ * Input with user info (`user@host`) is rejected: in a domain field that is almost always an email
+ * address sent by mistake, and guessing would attach the contact to the wrong account.
+ */
+export function normaliseDomain(input: string): string | null {
+  let host = input.trim();
+  if (schemePrefixPattern.test(host)) {
+    host = host.replace(schemePrefixPattern, "");
+  } else if (host.startsWith("//")) {
+    host = host.slice(2);
+  }
+  const endOfHost = host.search(/[/?#\\]/);
+  if (endOfHost !== -1) {
+    host = host.slice(0, endOfHost);
+  }
+  if (host.includes("@")) {
+    return null;
+  }
+  host = host.replace(/:\d*$/, "");
+  if (host.includes(":")) {
+    return null;
+  }
+  const hostname = normaliseHostname(host);
+  return hostname === null ? null : stripLeadingWww(hostname);
+}
+
+/**
+ * Drops every leading `www.` label that is not itself part of the registrable domain, so
+ * `www.acme.com` → `acme.com` but `www.com` stays. Stripping repeatedly keeps normaliseDomain
+ * idempotent.
+ */
+function stripLeadingWww(hostname: string): string {
+  let current = hostname;
+  while (current.startsWith("www.")) {
+    const rest = current.slice("www.".length);
+    if (parse(rest).domain === null) {
+      break;
+    }
+    current = rest;
+  }
+  return current;
+}

@@ -1,0 +1,52 @@
+/** What we know about a person when asking a provider. */
+export interface PersonQuery {
+  email: string | null;
+  linkedinUrl: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  domain: string | null;
+}
+
+/** Contact fields a provider may fill (Monaco's names). */
+export interface PersonEnrichment {
+  first_name?: string | null;
+  last_name?: string | null;
+  title?: string | null;
+  location?: string | null;
+  phone_number?: string | null;
+  linkedin_url?: string | null;
+}
+
+/** Monaco's CompanyInfo fields, plus the account's name. */
+export interface CompanyEnrichment {
+  name?: string | null;
+  description?: string | null;
+  industries?: string[];
+  employee_count?: number | null;
+  founded_year?: number | null;
+  linkedin_url?: string | null;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * An enrichment provider. `null` means "no match": a normal outcome, not an error.
+ * Failures throw `EnrichmentError`; `retryable` says whether trying again may help.
+ */
+export interface EnrichmentProvider {
+  readonly name: string;
+  enrichPerson(query: PersonQuery, options?: CallOptions): Promise<PersonEnrichment | null>;
+  enrichCompany(domain: string, options?: CallOptions): Promise<CompanyEnrichment | null>;
+}
+
+export class EnrichmentError extends Error {
+  override readonly name = "EnrichmentError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,70 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { type UpsertContactJobPayload, upsertContactJob } from "./upsert-contact.job";
+
+export interface UpsertProducer {
+  /** Adds the job with id = request id. Adding an id that exists is a no-op in BullMQ. */
+  enqueue(payload: UpsertContactJobPayload, timeoutMs?: number): Promise<void>;
+  /**
+   * Makes sure each request has a live job: adds missing ones, retries ones BullMQ gave up on.
+   * Returns how many were (re)created.
+   */
+  ensureEnqueued(payloads: UpsertContactJobPayload[]): Promise<number>;
+  /** The job's state in Redis, or null when Redis does not have it. */
+  findJob(requestId: string): Promise<{ id: string; state: string; data: UpsertContactJobPayload } | null>;
+  /** Jobs waiting, active and delayed: what the workers still have to do. */
+  countPending(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createUpsertProducer(options: { connection: Redis; prefix: string }): UpsertProducer {
+  const queue = new Queue<UpsertContactJobPayload>(upsertContactJob.queue, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: upsertContactJob.options,
+  });
+  // Connection errors surface on the calls that need Redis; the event would otherwise be unhandled.
+  queue.on("error", () => {});
+
+  const add = (payload: UpsertContactJobPayload) =>
+    queue.add(upsertContactJob.name, upsertContactJob.payloadSchema.parse(payload), {
+      jobId: payload.requestId,
+    });
+
+  return {
+    async enqueue(payload, timeoutMs = 1_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([add(payload), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async ensureEnqueued(payloads) {
+      let recreated = 0;
+      for (const payload of payloads) {
+        const job = await queue.getJob(payload.requestId);
+        if (!job) {
+          await add(payload);
+          recreated += 1;
+        } else if (await job.isFailed()) {
+          await job.retry("failed");
+          recreated += 1;
+        }
+      }
+      return recreated;
+    },
+    async findJob(requestId) {
+      const job = await queue.getJob(requestId);
+      if (!job?.id) return null;
+      return { id: job.id, state: await job.getState(), data: job.data };
+    },
+    async countPending() {
+      return queue.getJobCountByTypes("waiting", "active", "delayed", "prioritized", "waiting-children");
+    },
+    close: () => queue.close(),
+  };
+}
