@@ -5,6 +5,7 @@ export {
   type TestDatabase,
 } from "./create-test-database";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
+export { type AppProcess, startAppProcess } from "./start-app-process";
 export { type RedisServer, type StartRedisServerOptions, startRedisServer } from "./start-redis-server";
 export { uniqueQueuePrefix } from "./unique-queue-prefix";
 export { type WaitForOptions, waitFor } from "./wait-for";

@@ -1,0 +1,21 @@
+import { markRequestRunning } from "@upsert/db";
+import { type EnrichDeps, enrichCreatedContact } from "./enrich-created-contact";
+import { writeUpsert } from "./write-upsert";
+
+export type ProcessOutcome = { kind: "done" } | { kind: "wait" };
+
+/**
+ * Runs one accepted upsert to completion. Safe to run any number of times: a finished request is
+ * left alone, a written one resumes at enrichment, and the write itself is all-or-nothing.
+ */
+export async function processUpsertRequest(deps: EnrichDeps, requestId: string): Promise<ProcessOutcome> {
+  const request = await markRequestRunning(deps.prisma, requestId);
+  if (!request) return { kind: "done" };
+  if (!request.writtenAt) {
+    const written = await writeUpsert(deps.prisma, request);
+    if (written.kind === "wait") return { kind: "wait" };
+    if (written.kind === "finished") return { kind: "done" };
+  }
+  await enrichCreatedContact(deps, requestId);
+  return { kind: "done" };
+}

@@ -1,0 +1,84 @@
+import {
+  hasEarlierUnwrittenRequest,
+  type IntakeRecord,
+  insertAccount,
+  loadUpsertSnapshot,
+  lockIdentityKeys,
+  lockIntakeRequest,
+  type Prisma,
+  recordRequestFailed,
+  recordRequestWritten,
+  runInTransaction,
+  saveContact,
+} from "@upsert/db";
+import { planUpsert, selectSnapshotLookups, type UpsertContactPayload } from "@upsert/domain";
+import { v7 as uuidv7 } from "uuid";
+import { loadContactResponse } from "./contact-result";
+
+export type WriteOutcome =
+  /** Written; the contact was created and waits for enrichment. */
+  | { kind: "written" }
+  /** Written and finished (an update), failed for a reason of the request, or done before. */
+  | { kind: "finished" }
+  /** An earlier request for the same identity is unwritten: try again shortly. */
+  | { kind: "wait" };
+
+/** More rounds mean the matched contacts' identifiers keep changing under us; retry the job. */
+const maxLockRounds = 5;
+
+/**
+ * The write half of an upsert, in one short transaction: lock the identity keys (request keys
+ * plus those of the contacts it matches, sorted), apply the ordering rule, plan (pure domain
+ * code), persist, and mark the intake row written — all or nothing. A crash before commit
+ * leaves no trace; after commit, a retry sees `written_at` and skips straight to enrichment.
+ */
+export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promise<WriteOutcome> {
+  let keys = request.identityKeys;
+  for (let round = 0; round < maxLockRounds; round += 1) {
+    const outcome = await runInTransaction(prisma, async (tx) => {
+      await lockIdentityKeys(tx, request.orgId, keys);
+      const current = await lockIntakeRequest(tx, request.id);
+      if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
+        return { kind: "finished" } as const;
+      }
+      const payload = current.payload as UpsertContactPayload;
+      const snapshot = await loadUpsertSnapshot(tx, current.orgId, selectSnapshotLookups(payload));
+      const plan = planUpsert(
+        snapshot,
+        { seq: Number(current.seq), payload },
+        { newContactId: uuidv7(), newAccountId: uuidv7() },
+      );
+      const missing = plan.identityKeys.filter((key) => !keys.includes(key));
+      if (missing.length > 0) return { kind: "relock", keys: [...keys, ...missing] } as const;
+
+      // Domains are locked (one account per domain) but do not order requests: which request
+      // creates a domain's account does not change the final state.
+      const orderingKeys = plan.identityKeys.filter((key) => !key.startsWith("domain:"));
+      if (
+        await hasEarlierUnwrittenRequest(tx, { orgId: current.orgId, seq: current.seq, keys: orderingKeys })
+      ) {
+        return { kind: "wait" } as const;
+      }
+      if (plan.kind === "failed") {
+        await recordRequestFailed(tx, current.id, plan.error);
+        return { kind: "finished" } as const;
+      }
+      if (plan.account.action === "create") await insertAccount(tx, current.orgId, plan.account.record);
+      await saveContact(tx, current.orgId, plan.contact, {
+        isNew: plan.action === "created",
+        source: "api",
+        addedTagIds: plan.addedTagIds,
+      });
+      const contact = await loadContactResponse(tx, current.orgId, plan.contact.id);
+      await recordRequestWritten(tx, current.id, {
+        contactId: plan.contact.id,
+        result: { ...plan.result, enrichment: plan.enrich ? "pending" : "skipped", contact },
+        finished: !plan.enrich,
+      });
+      return { kind: plan.enrich ? "written" : "finished" } as const;
+    });
+    if (outcome.kind !== "relock") return outcome;
+    keys = [...outcome.keys];
+  }
+  throw new Error(`identity keys of request ${request.id} kept changing; retrying the job`);
+}

@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+export interface AppProcess {
+  pid: number;
+  /** Everything the process printed (JSON log lines), for assertions on what it did. */
+  output(): string;
+  /** SIGTERM, then wait for exit (SIGKILL after `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, for fault tests. */
+  kill(): Promise<void>;
+}
+
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+
+/** Starts `apps/<app>/src/main.ts` as its own Node process, as production runs it. */
+export function startAppProcess(app: "api" | "worker", env: Record<string, string>): AppProcess {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", `apps/${app}/src/main.ts`], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    pid: child.pid ?? -1,
+    output: () => output,
+    async stop(timeoutMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
