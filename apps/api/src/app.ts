@@ -5,9 +5,14 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
+import { createAccountsRouter } from "./routes/accounts.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
+import { createContactsReadRouter } from "./routes/contacts-read.routes";
+import { createCustomFieldsRouter } from "./routes/custom-fields.routes";
 import { createHealthRouter, type ReadinessCheck } from "./routes/health.routes";
 import { createJobsRouter } from "./routes/jobs.routes";
+import { createSchemasRouter } from "./routes/schemas.routes";
+import { createTagsRouter } from "./routes/tags.routes";
 import type { AcceptUpsertDeps } from "./services/accept-upsert";
 
 export interface AppDeps extends AcceptUpsertDeps {
@@ -48,6 +53,11 @@ export function createApp(deps: AppDeps): Express {
   app.use("/v1", requireApiKey(deps.authenticator));
   app.use(createContactsRouter(deps));
   app.use(createJobsRouter(deps));
+  app.use(createContactsReadRouter(deps));
+  app.use(createAccountsRouter(deps));
+  app.use(createTagsRouter(deps));
+  app.use(createCustomFieldsRouter(deps));
+  app.use(createSchemasRouter(deps));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -28,16 +28,11 @@ export const workerEnvSchema = z.object({
   JOB_RETENTION_DAYS: positiveIntSchema(7),
   /** Delay before a request waiting on an earlier one for the same identity is retried. */
   ORDERING_RETRY_DELAY_MS: positiveIntSchema(250),
-  ENRICHMENT_PROVIDER: z.enum(["builtin"]).default("builtin"),
   /** The built-in provider's simulated latency (a real provider takes seconds). */
   ENRICHMENT_LATENCY_MS: z.coerce.number().int().min(0).default(2_000),
   /** Fraction of built-in provider calls that fail, for testing failure handling. */
   ENRICHMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   ENRICHMENT_ATTEMPTS: positiveIntSchema(3),
-  DEFAULT_PHONE_REGION: z
-    .string()
-    .regex(/^[A-Z]{2}$/)
-    .default("US"),
   DATABASE_POOL_SIZE: positiveIntSchema(20),
   SHUTDOWN_DEADLINE_MS: positiveIntSchema(30_000),
 });

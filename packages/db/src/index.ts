@@ -13,6 +13,7 @@ export {
   readDatabaseName,
   replaceDatabaseName,
 } from "./migrations";
+export { findAccountDetails } from "./repositories/accounts.repository";
 export {
   type ActiveApiKey,
   type ApiKeySummary,
@@ -23,6 +24,8 @@ export {
   revokeApiKey,
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
+export { findContactDetails } from "./repositories/contacts.repository";
+export { createCustomField, listCustomFields } from "./repositories/custom-fields.repository";
 export {
   type AcceptRequestInput,
   type AcceptRequestOutcome,
@@ -41,6 +44,7 @@ export {
   findOrganization,
   type OrganizationRecord,
 } from "./repositories/organizations.repository";
+export { createTag, listTags } from "./repositories/tags.repository";
 export {
   hasEarlierUnwrittenRequest,
   insertAccount,

@@ -1,4 +1,11 @@
 export {
+  type AccountDetails,
+  type AccountEnrichmentView,
+  type AccountResponse,
+  type CompanyInfoView,
+  toAccountResponse,
+} from "./accounts/account-response";
+export {
   apiKeyDisplayPrefix,
   generateApiKeySecret,
   hashApiKeySecret,
@@ -34,6 +41,12 @@ export {
   sortRecordKeys,
   type TagRecord,
 } from "./contacts/contact-record";
+export {
+  type ContactDetails,
+  type ContactEnrichmentView,
+  type ContactResponse,
+  toContactResponse,
+} from "./contacts/contact-response";
 export {
   accountDomainOfEmail,
   domainKeyOf,
@@ -85,6 +98,28 @@ export {
   type UpsertContactPayload,
 } from "./contacts/upsert-payload";
 export {
+  type EnumValueOption,
+  type FieldSchema,
+  type FieldSchemaType,
+  type FilterCondition,
+  listContactFieldSchemas,
+} from "./custom-fields/contact-field-schemas";
+export {
+  type CreateCustomFieldRequest,
+  type CustomFieldEntity,
+  createCustomFieldRequestSchema,
+  customFieldEntities,
+  customFieldLimits,
+  customFieldTypes,
+  parseCreateCustomFieldRequest,
+} from "./custom-fields/create-custom-field-request";
+export {
+  type CustomFieldDetails,
+  type CustomFieldResponse,
+  customFieldKeyOf,
+  toCustomFieldResponse,
+} from "./custom-fields/custom-field-response";
+export {
   DomainError,
   type DomainErrorCode,
   type DomainErrorDetails,
@@ -98,3 +133,18 @@ export { emailDomainOf, isValidEmail, normaliseEmail } from "./normalise/email";
 export { isFreeMailDomain } from "./normalise/free-mail";
 export { canonicaliseLinkedinUrl } from "./normalise/linkedin-url";
 export { type CountryCode, isSupportedPhoneRegion, normalisePhoneNumber } from "./normalise/phone-number";
+export {
+  type CreateTagRequest,
+  createTagRequestSchema,
+  type DisplayColor,
+  displayColors,
+  type ListTagsQuery,
+  listTagsQuerySchema,
+  normaliseTagName,
+  parseCreateTagRequest,
+  parseListTagsQuery,
+  type TagObject,
+  tagNameMaxLength,
+  tagObjects,
+} from "./tags/create-tag-request";
+export { type TagDetails, type TagResponse, toTagResponse } from "./tags/tag-response";

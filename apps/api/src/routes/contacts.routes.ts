@@ -9,7 +9,7 @@ export function createContactsRouter(deps: AcceptUpsertDeps): Router {
   const router = Router();
 
   router.put("/v1/contacts", async (req, res) => {
-    if (!req.is("application/json")) {
+    if (!req.is(["application/json", "application/*+json"])) {
       throw new DomainError(
         "unsupported_media_type",
         "Send the body as JSON with `Content-Type: application/json`.",

@@ -47,7 +47,7 @@ type Answer =
  */
 export async function enrichCreatedContact(deps: EnrichDeps, requestId: string): Promise<void> {
   const request = await findRequest(deps.prisma, requestId);
-  if (!request || request.status !== "running" || !request.contactId) return;
+  if (request?.status !== "running" || !request.contactId) return;
   const payload = request.payload as UpsertContactPayload;
   const stored = (request.result ?? {}) as StoredResult;
   const createdAccountId = stored.account_created && stored.account_id ? stored.account_id : null;

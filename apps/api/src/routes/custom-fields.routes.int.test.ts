@@ -1,0 +1,97 @@
+import { createOrganization } from "@upsert/db";
+import { createTestDatabase, type TestDatabase, uniqueQueuePrefix } from "@upsert/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "../testing/start-test-api";
+
+let database: TestDatabase;
+let api: TestApi;
+let key: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  api = await startTestApi({
+    databaseUrl: database.url,
+    redisUrl: "redis://127.0.0.1:6379",
+    queuePrefix: uniqueQueuePrefix(),
+  });
+  key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+});
+
+type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } };
+
+const postField = (body: unknown, withKey = key) =>
+  api.call("POST", "/v1/custom-fields", { key: withKey, body });
+
+describe("POST /v1/custom-fields", () => {
+  it("creates an enum field: 201 with its custom_field_<id> key", async () => {
+    const res = await postField({
+      entity: "contacts",
+      name: "Tier",
+      type: "enum",
+      options: ["gold", "silver"],
+    });
+    expect(res.status).toBe(201);
+    const { data } = res.body as { data: Record<string, unknown> };
+    const id = data.id as string;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(data).toEqual({
+      id,
+      key: `custom_field_${id}`,
+      entity: "contacts",
+      name: "Tier",
+      type: "enum",
+      options: ["gold", "silver"],
+      created_at: expect.any(String),
+    });
+    expect(Date.parse(data.created_at as string)).not.toBeNaN();
+  });
+
+  it.each(["string", "number", "boolean", "date"])("creates a %s field with no options", async (type) => {
+    const res = await postField({ entity: "contacts", name: `A ${type}`, type });
+    expect(res.status).toBe(201);
+    expect((res.body as { data: unknown }).data).toMatchObject({ type, options: [] });
+  });
+
+  it("refuses a second field with the same name → 409 conflict, but not in another org", async () => {
+    expect((await postField({ entity: "contacts", name: "Score", type: "number" })).status).toBe(201);
+    const again = await postField({ entity: "contacts", name: "Score", type: "string" });
+    expect(again.status).toBe(409);
+    expect((again.body as ErrorBody).error.code).toBe("conflict");
+    const other = await createOrganization(api.db.prisma, { name: "Other" });
+    expect(
+      (await postField({ entity: "contacts", name: "Score", type: "number" }, other.apiKey.secret)).status,
+    ).toBe(201);
+  });
+
+  it("lists every problem of an invalid body → 422 with details, creating nothing", async () => {
+    const before = await api.db.prisma.customField.count();
+    const res = await postField({ entity: "accounts", name: "", type: "text", options: "a", colour: 1 });
+    expect(res.status).toBe(422);
+    const body = res.body as ErrorBody;
+    expect(body.error.code).toBe("unprocessable_entity");
+    expect(body.error.details?.map((d) => d.path).sort()).toEqual([
+      "colour",
+      "entity",
+      "name",
+      "options",
+      "type",
+    ]);
+    expect(await api.db.prisma.customField.count()).toBe(before);
+  });
+
+  it.each([
+    ["an enum without options", { type: "enum" }, ["options"]],
+    ["an enum with no options", { type: "enum", options: [] }, ["options"]],
+    ["an enum with a repeated option", { type: "enum", options: ["a", "a"] }, ["options[1]"]],
+    ["options on a string field", { type: "string", options: ["a"] }, ["options"]],
+  ])("rejects %s → 422", async (_case, extra, paths) => {
+    const res = await postField({ entity: "contacts", name: "Bad", ...extra });
+    expect(res.status).toBe(422);
+    expect((res.body as ErrorBody).error.details?.map((d) => d.path)).toEqual(paths);
+  });
+});

@@ -1,0 +1,24 @@
+import type { AccountDetails } from "@upsert/domain";
+import { validate as isUuid } from "uuid";
+import type { PrismaClient } from "../generated/prisma/client";
+import { type Tx, toAccountRecord } from "./upsert.repository";
+
+/**
+ * The account with this id in this org, or null. Other orgs' ids and malformed ids are null too,
+ * so callers cannot tell them apart.
+ */
+export async function findAccountDetails(
+  db: PrismaClient | Tx,
+  orgId: string,
+  id: string,
+): Promise<AccountDetails | null> {
+  if (!isUuid(id)) return null;
+  const row = await db.account.findFirst({ where: { id, orgId } });
+  if (!row) return null;
+  return {
+    record: toAccountRecord(row),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    enrichedAt: row.enrichedAt,
+  };
+}

@@ -1,0 +1,37 @@
+import type { ContactDetails } from "@upsert/domain";
+import { validate as isUuid } from "uuid";
+import type { PrismaClient } from "../generated/prisma/client";
+import { type Tx, toContactRecord } from "./upsert.repository";
+
+/**
+ * The contact with this id in this org, with its tag names (alphabetical) and timestamps; null
+ * when there is none. Other orgs' ids and malformed ids are "none" too, so callers cannot tell them
+ * apart. Takes a transaction as well, so the worker can read what it just wrote.
+ */
+export async function findContactDetails(
+  db: PrismaClient | Tx,
+  orgId: string,
+  id: string,
+): Promise<ContactDetails | null> {
+  if (!isUuid(id)) return null;
+  const row = await db.contact.findFirst({
+    where: { id, orgId },
+    include: {
+      tags: {
+        select: { tagId: true, tag: { select: { name: true } } },
+        orderBy: [{ tag: { nameNormalized: "asc" } }, { tagId: "asc" }],
+      },
+    },
+  });
+  if (!row) return null;
+  return {
+    record: toContactRecord(row),
+    source: row.source,
+    tagNames: row.tags.map((t) => t.tag.name),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    enrichedAt: row.enrichedAt,
+    enrichedFields: row.enrichedFields,
+    enrichmentError: row.enrichmentError,
+  };
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { formatIssuePath } from "../contacts/parse-upsert-contact-request";
+import { DomainError } from "../errors/domain-error";
+
+/** Monaco's TagObject: the object types a tag can apply to. */
+export const tagObjects = ["contacts", "accounts", "opportunities"] as const;
+export type TagObject = (typeof tagObjects)[number];
+
+/** Monaco's DisplayColorEnum. */
+export const displayColors = ["green", "blue", "red", "yellow", "purple", "berry", "peach", "gray"] as const;
+export type DisplayColor = (typeof displayColors)[number];
+
+export const tagNameMaxLength = 100;
+
+// Monaco's pattern for tag names: letters, digits and whitespace.
+const tagNamePattern = /^[a-zA-Z0-9\s]+$/;
+
+const tagObjectSchema = z.enum(tagObjects, {
+  error: (issue) =>
+    issue.input === undefined
+      ? `object is required: one of ${tagObjects.join(", ")}.`
+      : `object must be one of ${tagObjects.join(", ")}.`,
+});
+
+/** `POST /v1/tags` (Monaco's TagCreateRequest). The name is trimmed before it is checked. */
+export const createTagRequestSchema = z.strictObject(
+  {
+    object: tagObjectSchema,
+    name: z
+      .string({ error: "name is required and must be a string." })
+      .trim()
+      // `abort`: one message per problem, not "too short" and "bad characters" for an empty name.
+      .min(1, { error: "name must not be empty.", abort: true })
+      .max(tagNameMaxLength, {
+        error: `name must be at most ${tagNameMaxLength} characters long.`,
+        abort: true,
+      })
+      .regex(tagNamePattern, { error: "name may contain only letters, digits and spaces." }),
+    color: z
+      .enum(displayColors, { error: `color must be one of ${displayColors.join(", ")}, or null.` })
+      .nullable()
+      .optional()
+      .transform((color) => color ?? null),
+  },
+  // Unknown keys are reported one by one by toInvalidRequestError, so only the body's type needs a message.
+  { error: "The request body must be a JSON object." },
+);
+export type CreateTagRequest = z.infer<typeof createTagRequestSchema>;
+
+/** The query of `GET /v1/tags`: an optional `object` filter. Other parameters are ignored. */
+export const listTagsQuerySchema = z.object({ object: tagObjectSchema.optional() });
+export type ListTagsQuery = z.infer<typeof listTagsQuerySchema>;
+
+/** Validates a `POST /v1/tags` body; throws `unprocessable_entity` listing every problem. */
+export function parseCreateTagRequest(body: unknown): CreateTagRequest {
+  const result = createTagRequestSchema.safeParse(body);
+  if (!result.success) throw toInvalidRequestError(result.error);
+  return result.data;
+}
+
+/** Validates the query of `GET /v1/tags`; throws `unprocessable_entity` listing every problem. */
+export function parseListTagsQuery(query: unknown): ListTagsQuery {
+  const result = listTagsQuerySchema.safeParse(query);
+  if (!result.success) throw toInvalidRequestError(result.error);
+  return result.data;
+}
+
+/** What makes two tag names the same: names are unique per object type regardless of case. */
+export function normaliseTagName(name: string): string {
+  return name.toLowerCase();
+}
+
+function toInvalidRequestError(error: z.ZodError): DomainError {
+  // zod reports all unknown keys in one issue at the root; one detail per key names each.
+  const details = error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: formatIssuePath([key]), message: `${key} is not a known field.` }))
+      : [{ path: formatIssuePath(issue.path), message: issue.message }],
+  );
+  const count = details.length;
+  return new DomainError(
+    "unprocessable_entity",
+    `The request has ${count} invalid field${count === 1 ? "" : "s"}.`,
+    details,
+  );
+}
