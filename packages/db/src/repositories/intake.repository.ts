@@ -76,8 +76,14 @@ export async function acceptRequest(
       },
     });
     return { kind: "accepted", request };
-  });
+  }, intakeTransactionOptions);
 }
+
+/**
+ * A burst of requests queues for pool connections (the per-org lock keeps each transaction to a
+ * few milliseconds). Past `maxWait` the caller gets a 503 and may retry; nothing was recorded.
+ */
+const intakeTransactionOptions = { maxWait: 5_000, timeout: 10_000 };
 
 export function findRequestForOrg(
   prisma: PrismaClient,
