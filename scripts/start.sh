@@ -16,8 +16,9 @@ stop() {
   wait "${pids[@]}" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
-pnpm --silent dev:api & pids+=($!)
-pnpm --silent dev:worker & pids+=($!)
+# node directly (not through pnpm), so that stopping the script stops the apps themselves.
+(cd apps/api && exec node --import tsx src/main.ts) & pids+=($!)
+(cd apps/worker && exec node --import tsx src/main.ts) & pids+=($!)
 
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
