@@ -58,7 +58,6 @@ export {
   recordRequestSucceeded,
   recordRequestWritten,
   runInTransaction,
-  type SnapshotLookups,
   saveAccountEnrichment,
   saveContact,
   saveContactEnrichment,

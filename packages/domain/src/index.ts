@@ -64,7 +64,6 @@ export {
   mergeContactEnrichment,
 } from "./contacts/merge-enrichment";
 export {
-  formatIssuePath,
   idempotencyKeySchema,
   type ParsedUpsertContactRequest,
   type ParseUpsertContactRequestOptions,
@@ -83,6 +82,7 @@ export {
   type PlanIssue,
   type PlanIssueReason,
   planUpsert,
+  type SnapshotLookups,
   selectSnapshotLookups,
   type UpsertAction,
   type UpsertIds,
@@ -128,6 +128,7 @@ export {
   isDomainError,
   type ValidationDetail,
 } from "./errors/domain-error";
+export { formatIssuePath, invalidRequestError, validationDetailsOf } from "./errors/validation-error";
 export { normaliseDomain, normaliseHostname } from "./normalise/domain";
 export { emailDomainOf, isValidEmail, normaliseEmail } from "./normalise/email";
 export { isFreeMailDomain } from "./normalise/free-mail";

@@ -5,6 +5,7 @@ import {
   DomainError,
   idempotencyKeySchema,
   identityKeysOf,
+  invalidRequestError,
   parseUpsertContactRequest,
   payloadHash,
 } from "@upsert/domain";
@@ -41,14 +42,7 @@ export async function acceptUpsert(
     throw new DomainError("bad_request", "The Idempotency-Key header must be 1 to 255 characters.");
   }
   const parsed = parseUpsertContactRequest(input.body, { defaultPhoneRegion: deps.defaultPhoneRegion });
-  if (!parsed.ok) {
-    const count = parsed.details.length;
-    throw new DomainError(
-      "unprocessable_entity",
-      `The request has ${count} invalid field${count === 1 ? "" : "s"}.`,
-      parsed.details,
-    );
-  }
+  if (!parsed.ok) throw invalidRequestError(parsed.details);
   const idempotencyKey = header?.data ?? parsed.idempotencyKey;
   const outcome = await acceptRequest(deps.prisma, {
     orgId: input.orgId,

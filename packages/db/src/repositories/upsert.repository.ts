@@ -4,6 +4,7 @@ import type {
   CustomFieldDefinition,
   EnrichmentStatus,
   FieldProvenance,
+  SnapshotLookups,
   TagRecord,
   UpsertSnapshot,
 } from "@upsert/domain";
@@ -57,15 +58,6 @@ export async function hasEarlierUnwrittenRequest(
       AND status IN ('queued', 'running') AND identity_keys && ${input.keys}::text[]
     LIMIT 1`;
   return rows.length > 0;
-}
-
-export interface SnapshotLookups {
-  emailNormalized: string | null;
-  linkedinUrl: string | null;
-  accountIds: string[];
-  domains: string[];
-  tagIds: string[];
-  customFieldIds: string[];
 }
 
 /** Loads exactly the slice of the org that `planUpsert` reads. */

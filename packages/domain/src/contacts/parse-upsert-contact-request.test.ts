@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { formatIssuePath } from "../errors/validation-error";
 import {
-  formatIssuePath,
   idempotencyKeySchema,
   parseUpsertContactRequest,
   upsertContactRequestSchema,

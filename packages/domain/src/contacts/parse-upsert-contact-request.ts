@@ -1,6 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { ValidationDetail } from "../errors/domain-error";
+import { formatIssuePath } from "../errors/validation-error";
 import { normaliseDomain } from "../normalise/domain";
 import { isValidEmail } from "../normalise/email";
 import { canonicaliseLinkedinUrl } from "../normalise/linkedin-url";
@@ -422,24 +423,4 @@ function describeJsonValue(value: unknown): string {
     default:
       return `a value of type ${typeof value}`;
   }
-}
-
-const plainPathSegmentPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** `["tags", 3]` → `tags[3]`; keys that are not plain names are quoted: `["first name"]`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let formatted = "";
-  for (const segment of path) {
-    if (typeof segment === "number") {
-      formatted += `[${segment}]`;
-    } else {
-      const key = String(segment);
-      if (plainPathSegmentPattern.test(key)) {
-        formatted += formatted === "" ? key : `.${key}`;
-      } else {
-        formatted += `[${JSON.stringify(key)}]`;
-      }
-    }
-  }
-  return formatted;
 }

@@ -44,6 +44,16 @@ export interface UpsertSnapshot {
   customFieldsById: ReadonlyMap<string, CustomFieldDefinition>;
 }
 
+/** What `planUpsert` will read for a payload: the storage layer loads exactly these. */
+export interface SnapshotLookups {
+  emailNormalized: string | null;
+  linkedinUrl: string | null;
+  accountIds: string[];
+  domains: string[];
+  tagIds: string[];
+  customFieldIds: string[];
+}
+
 export type PlanIssueReason =
   | "missing_identifier"
   | "unknown_account"
@@ -145,14 +155,7 @@ const stringFields = [
  * (by id and by domain), tags and custom fields named here. Sorted and unique. The plan reads at
  * most one of the domains, which is harmless.
  */
-export function selectSnapshotLookups(payload: UpsertContactPayload): {
-  emailNormalized: string | null;
-  linkedinUrl: string | null;
-  accountIds: string[];
-  domains: string[];
-  tagIds: string[];
-  customFieldIds: string[];
-} {
+export function selectSnapshotLookups(payload: UpsertContactPayload): SnapshotLookups {
   const domains = new Set<string>();
   if (typeof payload.domain === "string" && payload.domain !== "") domains.add(payload.domain);
   const emailDomain = accountDomainOfEmail(payload.email);

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { CustomFieldType } from "../contacts/contact-record";
-import { formatIssuePath } from "../contacts/parse-upsert-contact-request";
-import { DomainError } from "../errors/domain-error";
+import { invalidRequestError, validationDetailsOf } from "../errors/validation-error";
 
 /** Entities custom fields can be defined on: upserts only write contact fields. */
 export const customFieldEntities = ["contacts"] as const;
@@ -67,7 +66,7 @@ export type CreateCustomFieldRequest = z.infer<typeof createCustomFieldRequestSc
 /** Validates a `POST /v1/custom-fields` body; throws `unprocessable_entity` listing every problem. */
 export function parseCreateCustomFieldRequest(body: unknown): CreateCustomFieldRequest {
   const result = createCustomFieldRequestSchema.safeParse(body);
-  if (!result.success) throw toInvalidRequestError(result.error);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
   return result.data;
 }
 
@@ -101,19 +100,4 @@ function checkOptions(body: { type?: unknown; options?: unknown }, ctx: z.Refine
 
 function isCustomFieldType(value: unknown): value is CustomFieldType {
   return (customFieldTypes as readonly unknown[]).includes(value);
-}
-
-function toInvalidRequestError(error: z.ZodError): DomainError {
-  // zod reports all unknown keys in one issue at the root; one detail per key names each.
-  const details = error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: formatIssuePath([key]), message: `${key} is not a known field.` }))
-      : [{ path: formatIssuePath(issue.path), message: issue.message }],
-  );
-  const count = details.length;
-  return new DomainError(
-    "unprocessable_entity",
-    `The request has ${count} invalid field${count === 1 ? "" : "s"}.`,
-    details,
-  );
 }

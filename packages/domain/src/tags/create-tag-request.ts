@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { formatIssuePath } from "../contacts/parse-upsert-contact-request";
-import { DomainError } from "../errors/domain-error";
+import { invalidRequestError, validationDetailsOf } from "../errors/validation-error";
 
 /** Monaco's TagObject: the object types a tag can apply to. */
 export const tagObjects = ["contacts", "accounts", "opportunities"] as const;
@@ -54,33 +53,18 @@ export type ListTagsQuery = z.infer<typeof listTagsQuerySchema>;
 /** Validates a `POST /v1/tags` body; throws `unprocessable_entity` listing every problem. */
 export function parseCreateTagRequest(body: unknown): CreateTagRequest {
   const result = createTagRequestSchema.safeParse(body);
-  if (!result.success) throw toInvalidRequestError(result.error);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
   return result.data;
 }
 
 /** Validates the query of `GET /v1/tags`; throws `unprocessable_entity` listing every problem. */
 export function parseListTagsQuery(query: unknown): ListTagsQuery {
   const result = listTagsQuerySchema.safeParse(query);
-  if (!result.success) throw toInvalidRequestError(result.error);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
   return result.data;
 }
 
 /** What makes two tag names the same: names are unique per object type regardless of case. */
 export function normaliseTagName(name: string): string {
   return name.toLowerCase();
-}
-
-function toInvalidRequestError(error: z.ZodError): DomainError {
-  // zod reports all unknown keys in one issue at the root; one detail per key names each.
-  const details = error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: formatIssuePath([key]), message: `${key} is not a known field.` }))
-      : [{ path: formatIssuePath(issue.path), message: issue.message }],
-  );
-  const count = details.length;
-  return new DomainError(
-    "unprocessable_entity",
-    `The request has ${count} invalid field${count === 1 ? "" : "s"}.`,
-    details,
-  );
 }
