@@ -66,6 +66,11 @@ export async function loadUpsertSnapshot(
   orgId: string,
   lookups: SnapshotLookups,
 ): Promise<UpsertSnapshot> {
+  // Row locks on the matched contacts: the enrichment merge locks the same row, so a write never
+  // starts from a state read before an enrichment committed (which it would then overwrite).
+  await tx.$queryRaw`SELECT 1 FROM contacts WHERE org_id = ${orgId}::uuid
+    AND (email_normalized = ${lookups.emailNormalized} OR linkedin_canonical = ${lookups.linkedinUrl})
+    ORDER BY id FOR UPDATE`;
   const [byEmail, byLinkedin, accounts, tags, customFields] = await Promise.all([
     lookups.emailNormalized
       ? tx.contact.findUnique({
