@@ -1,5 +1,5 @@
 import { markRequestRunning } from "@upsert/db";
-import { type EnrichDeps, enrichCreatedContact } from "./enrich-created-contact";
+import { type EnrichDeps, enrichCreatedRecords } from "./enrich-created-records";
 import { writeUpsert } from "./write-upsert";
 
 export type ProcessOutcome = { kind: "done" } | { kind: "wait" };
@@ -16,6 +16,6 @@ export async function processUpsertRequest(deps: EnrichDeps, requestId: string):
     if (written.kind === "wait") return { kind: "wait" };
     if (written.kind === "finished") return { kind: "done" };
   }
-  await enrichCreatedContact(deps, requestId);
+  await enrichCreatedRecords(deps, requestId);
   return { kind: "done" };
 }

@@ -11,12 +11,17 @@ import {
   runInTransaction,
   saveContact,
 } from "@upsert/db";
-import { planUpsert, selectSnapshotLookups, type UpsertContactPayload } from "@upsert/domain";
+import {
+  enrichmentTargetOf,
+  planUpsert,
+  selectSnapshotLookups,
+  type UpsertContactPayload,
+} from "@upsert/domain";
 import { v7 as uuidv7 } from "uuid";
 import { loadContactResponse } from "./contact-result";
 
 export type WriteOutcome =
-  /** Written; the contact was created and waits for enrichment. */
+  /** Written; what it created (contact, account) waits for enrichment. */
   | { kind: "written" }
   /** Written and finished (an update), failed for a reason of the request, or done before. */
   | { kind: "finished" }
@@ -70,12 +75,14 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
         addedTagIds: plan.addedTagIds,
       });
       const contact = await loadContactResponse(tx, current.orgId, plan.contact.id);
+      // Enrichment is owed for what this request created: the contact, a new account, or both.
+      const enrichmentOwed = enrichmentTargetOf(plan, Number(current.seq)) !== null;
       await recordRequestWritten(tx, current.id, {
         contactId: plan.contact.id,
         result: { ...plan.result, enrichment: plan.enrich ? "pending" : "skipped", contact },
-        finished: !plan.enrich,
+        finished: !enrichmentOwed,
       });
-      return { kind: plan.enrich ? "written" : "finished" } as const;
+      return { kind: enrichmentOwed ? "written" : "finished" } as const;
     });
     if (outcome.kind !== "relock") return outcome;
     keys = [...outcome.keys];

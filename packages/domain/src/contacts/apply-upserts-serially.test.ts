@@ -173,8 +173,8 @@ describe("applyUpsertsSerially — examples", () => {
     expect(contactWith(contacts, "ann@umbrella.org").title).toBe("Second");
   });
 
-  it("never enriches an existing account, nor an account an update created", () => {
-    const { accounts } = run([
+  it("never enriches an existing account; enriches an account an update created, not the contact", () => {
+    const { accounts, contacts } = run([
       { seq: 1, payload: { email: "ann@acme.com" } },
       { seq: 2, payload: { linkedin_url: "https://linkedin.com/in/bob", account_id: null } },
       { seq: 3, payload: { linkedin_url: "https://linkedin.com/in/bob", domain: "globex.com" } },
@@ -182,8 +182,14 @@ describe("applyUpsertsSerially — examples", () => {
     expect(accounts.find((account) => account.id === acme.id)).toEqual(acme);
     expect(accounts.find((account) => account.domain === "globex.com")).toMatchObject({
       id: "account-3",
-      name: null,
-      enrichmentStatus: "none",
+      name: "Company globex.com",
+      enrichmentStatus: "applied",
+    });
+    // Bob was enriched once, when seq 2 created him; the update that made the account adds nothing.
+    expect(contacts.find((contact) => contact.linkedinUrl === "https://linkedin.com/in/bob")).toMatchObject({
+      accountId: "account-3",
+      firstName: "First https://linkedin.com/in/bob",
+      enrichmentStatus: "applied",
     });
   });
 
@@ -443,13 +449,14 @@ describe("applyUpsertsSerially — properties", () => {
           for (const [index, request] of requests.entries()) {
             const step = applyUpsertToState(state, request, ids);
             state = step.state;
-            if (step.plan.kind === "write" && step.plan.enrich) {
-              // The worker asks the provider about the contact as created, whenever it gets to it.
+            const target = step.plan.kind === "write" ? enrichmentTargetOf(step.plan, request.seq) : null;
+            if (step.plan.kind === "write" && target !== null) {
+              // The worker asks the provider about what the request created, whenever it gets to it.
               const accountId = step.plan.contact.accountId;
               const account = accountId === null ? null : (state.accounts.get(accountId) ?? null);
               pending.push({
                 due: index + (delays[index] ?? 0),
-                target: enrichmentTargetOf(step.plan, request.seq),
+                target,
                 answer: enrich(step.plan.contact, account),
               });
             }

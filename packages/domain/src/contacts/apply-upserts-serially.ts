@@ -46,11 +46,12 @@ export type EnrichmentAnswer =
     }
   | { ok: false; provider: string };
 
-/** What to enrich after the create with sequence `seq`. */
+/** What to enrich after the request with sequence `seq`: what it created. */
 export interface EnrichmentTarget {
   seq: number;
-  contactId: string;
-  /** Only the account this create made is enriched; an existing account is left alone. */
+  /** The contact, when the request created it (updates do not enrich the contact). */
+  contactId: string | null;
+  /** The account, when the request created it; an existing account is left alone. */
   createdAccountId: string | null;
 }
 
@@ -108,8 +109,8 @@ export function applyUpsertsSerially(requests: UpsertRequest[], options: ApplyUp
     const step = applyUpsertToState(state, request, options.ids);
     state = step.state;
     outcomes.push(step.outcome);
-    if (step.plan.kind === "write" && step.plan.enrich && options.enrich !== undefined) {
-      const target = enrichmentTargetOf(step.plan, request.seq);
+    const target = step.plan.kind === "write" ? enrichmentTargetOf(step.plan, request.seq) : null;
+    if (step.plan.kind === "write" && target !== null && options.enrich !== undefined) {
       const account =
         step.plan.contact.accountId === null ? null : state.accounts.get(step.plan.contact.accountId);
       const answer = options.enrich(step.plan.contact, account ?? null);
@@ -191,15 +192,14 @@ export function applyUpsertToState(
   };
 }
 
+/** What the request created and the provider must enrich; null when it created nothing. */
 export function enrichmentTargetOf(
   plan: Extract<UpsertPlan, { kind: "write" }>,
   seq: number,
-): EnrichmentTarget {
-  return {
-    seq,
-    contactId: plan.contact.id,
-    createdAccountId: plan.account.action === "create" ? plan.account.record.id : null,
-  };
+): EnrichmentTarget | null {
+  const createdAccountId = plan.account.action === "create" ? plan.account.record.id : null;
+  if (!plan.enrich && createdAccountId === null) return null;
+  return { seq, contactId: plan.enrich ? plan.contact.id : null, createdAccountId };
 }
 
 /**
@@ -211,7 +211,7 @@ export function applyEnrichmentToState(
   target: EnrichmentTarget,
   answer: EnrichmentAnswer | null,
 ): OrgState {
-  const contact = state.contacts.get(target.contactId);
+  const contact = target.contactId === null ? undefined : state.contacts.get(target.contactId);
   const account = target.createdAccountId === null ? undefined : state.accounts.get(target.createdAccountId);
   const context = { provider: answer?.provider ?? "", seq: target.seq };
 

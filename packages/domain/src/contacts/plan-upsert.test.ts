@@ -382,8 +382,8 @@ describe("planUpsert — rule 2: update in place", () => {
         id: "account-new",
         domain: "umbrella.org",
         fieldProvenance: { domain: { seq: 10, source: "request" } },
-        // No enrichment on update, so nobody will enrich this account.
-        enrichmentStatus: "none",
+        // Every created account is enriched, even one an update made (the contact is not).
+        enrichmentStatus: "pending",
       }),
     });
     expect(result.result).toMatchObject({

@@ -536,8 +536,10 @@ function resolveAccount(
     foundedYear: null,
     linkedinUrl: null,
     fieldProvenance: { domain: { seq, source: "request" } },
-    // Only a create enriches (rule 2: no enrichment on update), and then also the account it made.
-    enrichmentStatus: previous === null ? "pending" : "none",
+    // Every account this service creates is enriched, whichever request made it: domains do not
+    // order requests, so which request creates a domain's account depends on worker timing, and
+    // the final state must not. (Rule 2's "no enrichment on update" is about the contact.)
+    enrichmentStatus: "pending",
     enrichmentProvider: null,
   };
   return {

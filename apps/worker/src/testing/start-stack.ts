@@ -1,0 +1,132 @@
+import { createDb, createOrganization, type Db } from "@upsert/db";
+import {
+  type AppProcess,
+  createTestDatabase,
+  startAppProcess,
+  type TestDatabase,
+  uniqueQueuePrefix,
+  waitFor,
+} from "@upsert/testing";
+
+export interface JobView {
+  id: string;
+  status: string;
+  stage: string | null;
+  attempts: number;
+  result: Record<string, unknown> | null;
+  error: { code: string; message: string; details?: unknown } | null;
+}
+
+export interface Stack {
+  db: Db;
+  database: TestDatabase;
+  api: AppProcess;
+  workers: AppProcess[];
+  apiUrl: string;
+  key: string;
+  orgId: string;
+  /** Environment every worker of this stack gets (for starting replacements). */
+  workerEnv: Record<string, string>;
+  startWorker(): AppProcess;
+  put(body: unknown): Promise<{ status: number; jobId: string }>;
+  job(id: string): Promise<JobView>;
+  /** Waits until no accepted request is queued or running. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** How many times the workers' logs say the enrichment provider was called. */
+  providerCalls(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The service as production runs it: one API process and `workers` worker processes, on a fresh
+ * database and this stack's own queue prefix (and Redis, when `redisUrl` is given).
+ */
+export async function startStack(options: {
+  workers: number;
+  redisUrl?: string;
+  workerEnv?: Record<string, string>;
+}): Promise<Stack> {
+  const database = await createTestDatabase();
+  const db = createDb(database.url, { maxConnections: 3 });
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
+    QUEUE_PREFIX: uniqueQueuePrefix(),
+  };
+  const workerEnv = {
+    ...env,
+    ENRICHMENT_LATENCY_MS: "200",
+    WORKER_CONCURRENCY: "20",
+    DATABASE_POOL_SIZE: "8",
+    ...options.workerEnv,
+  };
+  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1" });
+  const workers: AppProcess[] = [];
+  const startWorker = () => {
+    const worker = startAppProcess("worker", workerEnv);
+    workers.push(worker);
+    return worker;
+  };
+  for (let i = 0; i < options.workers; i += 1) startWorker();
+
+  const port = await waitFor(() => /"port":(\d+)[^\n]*api listening/.exec(api.output())?.[1], {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    message: "api did not start",
+  });
+  await waitFor(() => workers.every((w) => w.output().includes("worker started")), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    message: "workers did not start",
+  });
+  const { org, apiKey } = await createOrganization(db.prisma, { name: "Stack" });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const headers = { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" };
+
+  return {
+    db,
+    database,
+    api,
+    workers,
+    apiUrl,
+    key: apiKey.secret,
+    orgId: org.id,
+    workerEnv,
+    startWorker,
+    async put(body) {
+      const res = await fetch(`${apiUrl}/v1/contacts`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as { data?: { job_id: string } };
+      return { status: res.status, jobId: json.data?.job_id ?? "" };
+    },
+    async job(id) {
+      const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
+      return ((await res.json()) as { data: JobView }).data;
+    },
+    async drain(timeoutMs = 60_000) {
+      await waitFor(
+        async () =>
+          (await db.prisma.intakeRequest.count({ where: { status: { in: ["queued", "running"] } } })) === 0,
+        { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
+      );
+    },
+    providerCalls: () =>
+      workers
+        .map(
+          (w) =>
+            w
+              .output()
+              .split("\n")
+              .filter((line) => line.includes("enrichment provider called")).length,
+        )
+        .reduce((a, b) => a + b, 0),
+    async stop() {
+      await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
+      await db.close();
+      await database.drop();
+    },
+  };
+}
