@@ -320,14 +320,12 @@ const runs = { numRuns: 300 };
 /** The model's fold step: the request, then at once the enrichment of what it created. */
 function stepWithEnrichment(state: OrgState, request: UpsertRequest): OrgState {
   const step = applyUpsertToState(state, request, ids);
-  if (step.plan.kind !== "write" || !step.plan.enrich) return step.state;
+  if (step.plan.kind !== "write") return step.state;
+  const target = enrichmentTargetOf(step.plan, request.seq);
+  if (target === null) return step.state;
   const accountId = step.plan.contact.accountId;
   const account = accountId === null ? null : (step.state.accounts.get(accountId) ?? null);
-  return applyEnrichmentToState(
-    step.state,
-    enrichmentTargetOf(step.plan, request.seq),
-    enrich(step.plan.contact, account),
-  );
+  return applyEnrichmentToState(step.state, target, enrich(step.plan.contact, account));
 }
 
 function sortedValues<T extends { id: string }>(map: ReadonlyMap<string, T>): T[] {
