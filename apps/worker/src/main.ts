@@ -29,6 +29,7 @@ const worker = new Worker(
     logger,
     enrichmentAttempts: env.ENRICHMENT_ATTEMPTS,
     orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
+    producer,
   }),
   {
     connection: workerRedis,

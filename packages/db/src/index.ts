@@ -46,6 +46,7 @@ export {
 } from "./repositories/organizations.repository";
 export { createTag, listTags } from "./repositories/tags.repository";
 export {
+  findNextUnwrittenRequest,
   hasEarlierUnwrittenRequest,
   insertAccount,
   loadAccountForUpdate,

@@ -10,6 +10,8 @@ export interface UpsertProducer {
    * Returns how many were (re)created.
    */
   ensureEnqueued(payloads: UpsertContactJobPayload[]): Promise<number>;
+  /** Runs a delayed job now (a request that was waiting for an earlier one); no-op otherwise. */
+  promote(requestId: string): Promise<boolean>;
   /** The job's state in Redis, or null when Redis does not have it. */
   findJob(requestId: string): Promise<{ id: string; state: string; data: UpsertContactJobPayload } | null>;
   /** Jobs waiting, active and delayed: what the workers still have to do. */
@@ -56,6 +58,15 @@ export function createUpsertProducer(options: { connection: Redis; prefix: strin
         }
       }
       return recreated;
+    },
+    async promote(requestId) {
+      const job = await queue.getJob(requestId);
+      if (!job || !(await job.isDelayed())) return false;
+      // It may have been picked up meanwhile; then there is nothing to promote.
+      return job.promote().then(
+        () => true,
+        () => false,
+      );
     },
     async findJob(requestId) {
       const job = await queue.getJob(requestId);

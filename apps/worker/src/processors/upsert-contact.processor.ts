@@ -1,7 +1,7 @@
 import type { Logger } from "@upsert/config";
 import type { Prisma } from "@upsert/db";
 import type { EnrichmentProvider } from "@upsert/enrichment";
-import { upsertContactJobPayloadSchema } from "@upsert/queue";
+import { type UpsertProducer, upsertContactJobPayloadSchema } from "@upsert/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import { processUpsertRequest } from "../upsert/process-upsert-request";
 
@@ -11,7 +11,11 @@ export interface UpsertProcessorDeps {
   logger: Logger;
   enrichmentAttempts: number;
   orderingRetryDelayMs: number;
+  producer: UpsertProducer;
 }
+
+/** A waiting request is woken by its predecessor; the delay is only a fallback, so it grows. */
+const maxOrderingDelayMs = 2_000;
 
 /** BullMQ processor: parse the payload, run the request, translate "wait" into a delay. */
 export function createUpsertContactProcessor(deps: UpsertProcessorDeps) {
@@ -20,14 +24,22 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps) {
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const logger = deps.logger.child({ jobId: job.id, orgId: parsed.data.orgId });
     const outcome = await processUpsertRequest(
-      { prisma: deps.prisma, provider: deps.provider, logger, attempts: deps.enrichmentAttempts, signal },
+      {
+        prisma: deps.prisma,
+        provider: deps.provider,
+        logger,
+        attempts: deps.enrichmentAttempts,
+        signal,
+        wake: (requestId) => deps.producer.promote(requestId),
+      },
       parsed.data.requestId,
     );
     if (outcome.kind === "wait") {
-      // An earlier request for the same person is not written yet. Delaying does not use up an
-      // attempt; jitter keeps a crowd of waiting jobs from retrying in lock-step.
-      const delay = deps.orderingRetryDelayMs * (1 + Math.random());
-      await job.moveToDelayed(Date.now() + delay, token);
+      // An earlier request for the same person is not written yet; its worker wakes this job
+      // when it is. Delaying does not use up an attempt; jitter keeps waiters out of lock-step.
+      const waitedMs = Date.now() - job.timestamp;
+      const base = Math.min(maxOrderingDelayMs, Math.max(deps.orderingRetryDelayMs, waitedMs / 4));
+      await job.moveToDelayed(Date.now() + base * (1 + Math.random() / 2), token);
       throw new DelayedError();
     }
     logger.debug("upsert processed");

@@ -1,4 +1,5 @@
 import {
+  findNextUnwrittenRequest,
   hasEarlierUnwrittenRequest,
   type IntakeRecord,
   insertAccount,
@@ -22,9 +23,9 @@ import { loadContactResponse } from "./contact-result";
 
 export type WriteOutcome =
   /** Written; what it created (contact, account) waits for enrichment. */
-  | { kind: "written" }
+  | { kind: "written"; nextRequestId: string | null }
   /** Written and finished (an update), failed for a reason of the request, or done before. */
-  | { kind: "finished" }
+  | { kind: "finished"; nextRequestId: string | null }
   /** An earlier request for the same identity is unwritten: try again shortly. */
   | { kind: "wait" };
 
@@ -44,7 +45,7 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       await lockIdentityKeys(tx, request.orgId, keys);
       const current = await lockIntakeRequest(tx, request.id);
       if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
-        return { kind: "finished" } as const;
+        return { kind: "finished", orderingKeys: [] } as const;
       }
       const payload = current.payload as UpsertContactPayload;
       const snapshot = await loadUpsertSnapshot(tx, current.orgId, selectSnapshotLookups(payload));
@@ -66,7 +67,7 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       }
       if (plan.kind === "failed") {
         await recordRequestFailed(tx, current.id, plan.error);
-        return { kind: "finished" } as const;
+        return { kind: "finished", orderingKeys } as const;
       }
       if (plan.account.action === "create") await insertAccount(tx, current.orgId, plan.account.record);
       await saveContact(tx, current.orgId, plan.contact, {
@@ -82,9 +83,18 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
         result: { ...plan.result, enrichment: plan.enrich ? "pending" : "skipped", contact },
         finished: !enrichmentOwed,
       });
-      return { kind: enrichmentOwed ? "written" : "finished" } as const;
+      return { kind: enrichmentOwed ? "written" : "finished", orderingKeys } as const;
     });
-    if (outcome.kind !== "relock") return outcome;
+    if (outcome.kind === "wait") return outcome;
+    if (outcome.kind !== "relock") {
+      // The next request waiting on these identities may go now; the caller wakes it.
+      const nextRequestId = await findNextUnwrittenRequest(prisma, {
+        orgId: request.orgId,
+        seq: request.seq,
+        keys: [...outcome.orderingKeys],
+      });
+      return { kind: outcome.kind, nextRequestId };
+    }
     keys = [...outcome.keys];
   }
   throw new Error(`identity keys of request ${request.id} kept changing; retrying the job`);

@@ -111,7 +111,7 @@ describe("migrate", () => {
   it("records a failed migration, rolls it back whole, and refuses later runs until it is resolved", async () => {
     const db = await emptyDatabase();
     const dir = await copyOfMigrations();
-    const broken = "20261129000001_broken";
+    const broken = "99990101000001_broken";
     await writeMigration(dir, broken, "CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n");
 
     await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
@@ -130,7 +130,7 @@ describe("migrate", () => {
     expect(failed?.logs).toContain("line 2: SELECT * FROM no_such_table;");
 
     // A later migration must not be applied over the unresolved failure.
-    const later = "20261129000002_later";
+    const later = "99990101000002_later";
     await writeMigration(dir, later, "CREATE TABLE later_table (id int);\n");
     await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
       code: "unresolved_failed_migration",
@@ -154,11 +154,11 @@ describe("migrate", () => {
     await migrate(db.url, { migrationsDir: dir });
     const file = path.join(dir, "20261129000000_init", "migration.sql");
     const original = await readFile(file, "utf8");
-    await writeMigration(dir, "20261129000003_next", "CREATE TABLE next_table (id int);\n");
+    await writeMigration(dir, "99990101000003_next", "CREATE TABLE next_table (id int);\n");
 
     await writeFile(file, original.replaceAll("\n", "\r\n"));
     await expect(migrate(db.url, { migrationsDir: dir })).resolves.toMatchObject({
-      applied: ["20261129000003_next"],
+      applied: ["99990101000003_next"],
     });
 
     await writeFile(file, `${original}\n-- edited after it was applied\n`);

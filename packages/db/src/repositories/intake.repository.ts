@@ -41,49 +41,25 @@ export type AcceptRequestOutcome =
   | { kind: "idempotency_key_reused"; request: IntakeRecord };
 
 /**
- * Records an accepted request durably. One transaction holding a per-org advisory lock: it makes
- * the idempotency check race-free and makes commit order equal `seq` order within an org, so a
- * request sent after another's 202 always has the larger sequence.
+ * Records an accepted request durably, in one statement (the `accept_intake_request` function):
+ * it takes a per-org advisory lock, which makes the idempotency check race-free and makes commit
+ * order equal `seq` order within an org, so a request sent after another's 202 always has the
+ * larger sequence. One statement holds the lock and a connection for a single round trip.
  */
 export async function acceptRequest(
   prisma: PrismaClient,
   input: AcceptRequestInput,
 ): Promise<AcceptRequestOutcome> {
-  return prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`intake:${input.orgId}`}, 0))`;
-    if (input.idempotencyKey !== undefined) {
-      const previous = await tx.intakeRequest.findUnique({
-        where: { orgId_idempotencyKey: { orgId: input.orgId, idempotencyKey: input.idempotencyKey } },
-      });
-      if (previous && previous.createdAt.getTime() > Date.now() - input.idempotencyWindowMs) {
-        const kind = previous.payloadHash === input.payloadHash ? "replayed" : "idempotency_key_reused";
-        return { kind, request: previous };
-      }
-      if (previous) {
-        // Outside the window the key is free again; the old row keeps its history without it.
-        await tx.intakeRequest.update({ where: { id: previous.id }, data: { idempotencyKey: null } });
-      }
-    }
-    const request = await tx.intakeRequest.create({
-      data: {
-        id: uuidv7(),
-        orgId: input.orgId,
-        operation: input.operation,
-        payload: input.payload,
-        payloadHash: input.payloadHash,
-        identityKeys: input.identityKeys,
-        idempotencyKey: input.idempotencyKey ?? null,
-      },
-    });
-    return { kind: "accepted", request };
-  }, intakeTransactionOptions);
+  const rows = await prisma.$queryRaw<{ outcome: AcceptRequestOutcome["kind"]; request_id: string }[]>`
+    SELECT outcome, request_id FROM accept_intake_request(
+      ${uuidv7()}::uuid, ${input.orgId}::uuid, ${input.operation}, ${JSON.stringify(input.payload)}::jsonb,
+      ${input.payloadHash}, ${input.identityKeys}::text[], ${input.idempotencyKey ?? null},
+      ${input.idempotencyWindowMs} * interval '1 millisecond')`;
+  const row = rows[0];
+  if (!row) throw new Error("accept_intake_request returned no row");
+  const request = await prisma.intakeRequest.findUniqueOrThrow({ where: { id: row.request_id } });
+  return { kind: row.outcome, request };
 }
-
-/**
- * A burst of requests queues for pool connections (the per-org lock keeps each transaction to a
- * few milliseconds). Past `maxWait` the caller gets a 503 and may retry; nothing was recorded.
- */
-const intakeTransactionOptions = { maxWait: 5_000, timeout: 10_000 };
 
 export function findRequestForOrg(
   prisma: PrismaClient,

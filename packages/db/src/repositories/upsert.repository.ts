@@ -60,6 +60,24 @@ export async function hasEarlierUnwrittenRequest(
   return rows.length > 0;
 }
 
+/**
+ * The next request (by acceptance order) waiting on one of these identity keys, if any: the one
+ * to wake once the current request is written.
+ */
+export async function findNextUnwrittenRequest(
+  db: PrismaClient | Tx,
+  input: { orgId: string; seq: bigint; keys: string[] },
+): Promise<string | null> {
+  if (input.keys.length === 0) return null;
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM intake_requests
+    WHERE org_id = ${input.orgId}::uuid AND seq > ${input.seq} AND written_at IS NULL
+      AND status IN ('queued', 'running') AND identity_keys && ${input.keys}::text[]
+    ORDER BY seq
+    LIMIT 1`;
+  return rows[0]?.id ?? null;
+}
+
 /** Loads exactly the slice of the org that `planUpsert` reads. */
 export async function loadUpsertSnapshot(
   tx: Tx,
