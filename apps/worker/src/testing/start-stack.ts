@@ -29,6 +29,10 @@ export interface Stack {
   workerEnv: Record<string, string>;
   startWorker(): AppProcess;
   put(body: unknown): Promise<{ status: number; jobId: string }>;
+  /** Any API call with this stack's key; the parsed JSON body. */
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** Polls the job until it succeeds or fails. */
+  finished(jobId: string, timeoutMs?: number): Promise<JobView>;
   job(id: string): Promise<JobView>;
   /** Waits until no accepted request is queued or running. */
   drain(timeoutMs?: number): Promise<void>;
@@ -101,6 +105,24 @@ export async function startStack(options: {
       });
       const json = (await res.json()) as { data?: { job_id: string } };
       return { status: res.status, jobId: json.data?.job_id ?? "" };
+    },
+    async call(method, path, body) {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as never };
+    },
+    async finished(jobId, timeoutMs = 30_000) {
+      return waitFor(
+        async () => {
+          const res = await fetch(`${apiUrl}/v1/jobs/${jobId}`, { headers });
+          const { data } = (await res.json()) as { data: JobView };
+          return data.status === "succeeded" || data.status === "failed" ? data : null;
+        },
+        { timeoutMs, intervalMs: 100, message: `job ${jobId} did not finish` },
+      );
     },
     async job(id) {
       const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
