@@ -1,6 +1,7 @@
 import type { UpsertContactPayload } from "@upsert/domain";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadComparableState, loadOutcomes, runModel } from "./testing/compare-with-model";
+import { createRandom, randomUpsert } from "./testing/request-generator";
 import { type Stack, startStack } from "./testing/start-stack";
 
 // G2: a client sends a chain of dependent requests, each after the previous 202, while four
@@ -16,41 +17,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function createRandom(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const emails = ["ann@acme.com", "ANN@acme.com", "bob@acme.com", "cat@globex.com", "dan@gmail.com"];
-const linkedins = [
-  "https://linkedin.com/in/ann",
-  "https://linkedin.com/in/bob",
-  "https://linkedin.com/in/cat",
-];
-const domains = ["acme.com", "globex.com", "initech.io"];
-const titles = ["CEO", "CTO", "Engineer", null];
-const locations = ["Oslo", "Lima", null];
-
-function randomRequest(random: () => number): UpsertContactPayload {
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
-  const body: Record<string, unknown> = {};
-  if (random() < 0.75) body.email = pick(emails);
-  if (random() < 0.5 || body.email === undefined) body.linkedin_url = pick(linkedins);
-  if (body.email === undefined || random() < 0.2) body.domain = pick(domains);
-  if (random() < 0.6) body.title = pick(titles);
-  if (random() < 0.4) body.location = pick(locations);
-  if (random() < 0.3) body.first_name = pick(["Ann", "Bob", "Cat", null]);
-  if (random() < 0.15) body.do_not_contact = random() < 0.5;
-  return body as UpsertContactPayload;
-}
-
 it("a chain of dependent requests over 4 workers ends exactly as the serial model says", async () => {
   const seed = Number(process.env.ORDER_TEST_SEED ?? Date.now() % 1_000_000);
   const random = createRandom(seed);
@@ -60,7 +26,7 @@ it("a chain of dependent requests over 4 workers ends exactly as the serial mode
     { linkedin_url: "https://linkedin.com/in/ann", email: "ann.new@acme.com", title: "CEO" },
     // ... so her old email now names nobody: this creates a new contact.
     { email: "ann@acme.com", title: "Old address" },
-    ...Array.from({ length: 60 }, () => randomRequest(random)),
+    ...Array.from({ length: 60 }, () => randomUpsert(random) as UpsertContactPayload),
   ];
   for (const body of chain) {
     const { status } = await stack.put(body);

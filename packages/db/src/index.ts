@@ -11,6 +11,7 @@ export {
   type MigrationLogger,
   migrate,
   readDatabaseName,
+  readMigrations,
   replaceDatabaseName,
 } from "./migrations";
 export { findAccountDetails } from "./repositories/accounts.repository";

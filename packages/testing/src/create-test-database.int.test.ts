@@ -1,3 +1,4 @@
+import { defaultMigrationsDir, readMigrations } from "@upsert/db";
 import { Client } from "pg";
 import { describe, expect, it } from "vitest";
 import { createTestDatabase } from "./create-test-database";
@@ -36,9 +37,13 @@ describe("createTestDatabase", () => {
     client.on("error", () => {}); // drop() terminates this session on purpose
     await client.connect();
     const tables = await client.query<{ name: string | null }>(
-      "SELECT to_regclass('intake_requests')::text AS name UNION ALL SELECT migration_name FROM _prisma_migrations",
+      "SELECT to_regclass('intake_requests')::text AS name UNION ALL " +
+        "(SELECT migration_name FROM _prisma_migrations ORDER BY migration_name)",
     );
-    expect(tables.rows.map((row) => row.name)).toEqual(["intake_requests", "20261129000000_init"]);
+    // Every migration in the repository, applied.
+    const migrations = (await readMigrations(defaultMigrationsDir)).map((m) => m.name);
+    expect(migrations.length).toBeGreaterThan(0);
+    expect(tables.rows.map((row) => row.name)).toEqual(["intake_requests", ...migrations]);
 
     await database.drop();
     expect(await databaseExists(database.name)).toBe(false);
