@@ -47,7 +47,7 @@ export {
 } from "./repositories/organizations.repository";
 export { createTag, listTags } from "./repositories/tags.repository";
 export {
-  findNextUnwrittenRequest,
+  findNextUnwrittenRequests,
   hasEarlierUnwrittenRequest,
   insertAccount,
   loadAccountForUpdate,

@@ -14,8 +14,11 @@ export interface UpsertProcessorDeps {
   producer: UpsertProducer;
 }
 
-/** A waiting request is woken by its predecessor; the delay is only a fallback, so it grows. */
-const maxOrderingDelayMs = 2_000;
+/**
+ * A waiting request is woken by its predecessor's worker; the delay is only the fallback (for a
+ * predecessor whose worker died between its write and the wake-up), so it grows and is long.
+ */
+const maxOrderingDelayMs = 10_000;
 
 /** BullMQ processor: parse the payload, run the request, translate "wait" into a delay. */
 export function createUpsertContactProcessor(deps: UpsertProcessorDeps) {
@@ -40,6 +43,9 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps) {
       const waitedMs = Date.now() - job.timestamp;
       const base = Math.min(maxOrderingDelayMs, Math.max(deps.orderingRetryDelayMs, waitedMs / 4));
       await job.moveToDelayed(Date.now() + base * (1 + Math.random() / 2), token);
+      // The predecessor may have been written, and its wake-up missed, while this job was still
+      // active (a promote only moves delayed jobs): ask once more now that the job is delayed.
+      if (!(await outcome.stillWaiting()) && job.id) await deps.producer.promote(job.id);
       throw new DelayedError();
     }
     logger.debug("upsert processed");

@@ -1,8 +1,11 @@
-import { markRequestRunning } from "@upsert/db";
+import { hasEarlierUnwrittenRequest, markRequestRunning } from "@upsert/db";
 import { type EnrichDeps, enrichCreatedRecords } from "./enrich-created-records";
 import { writeUpsert } from "./write-upsert";
 
-export type ProcessOutcome = { kind: "done" } | { kind: "wait" };
+export type ProcessOutcome =
+  | { kind: "done" }
+  /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
+  | { kind: "wait"; stillWaiting: () => Promise<boolean> };
 
 /**
  * Runs one accepted upsert to completion. Safe to run any number of times: a finished request is
@@ -16,12 +19,13 @@ export async function processUpsertRequest(
   if (!request) return { kind: "done" };
   if (!request.writtenAt) {
     const written = await writeUpsert(deps.prisma, request);
-    if (written.kind === "wait") return { kind: "wait" };
-    if (written.nextRequestId) {
-      // Without this the next request for the same person would sit out its wait delay.
-      deps
-        .wake(written.nextRequestId)
-        .catch((err: unknown) => deps.logger.warn({ err }, "could not wake next request"));
+    if (written.kind === "wait") {
+      const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
+      return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };
+    }
+    for (const next of written.nextRequestIds) {
+      // Without this the next request for the same person would sit out its fallback delay.
+      deps.wake(next).catch((err: unknown) => deps.logger.warn({ err }, "could not wake next request"));
     }
     if (written.kind === "finished") return { kind: "done" };
   }

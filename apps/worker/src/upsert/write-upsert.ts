@@ -1,5 +1,5 @@
 import {
-  findNextUnwrittenRequest,
+  findNextUnwrittenRequests,
   hasEarlierUnwrittenRequest,
   type IntakeRecord,
   insertAccount,
@@ -23,11 +23,11 @@ import { loadContactResponse } from "./contact-result";
 
 export type WriteOutcome =
   /** Written; what it created (contact, account) waits for enrichment. */
-  | { kind: "written"; nextRequestId: string | null }
+  | { kind: "written"; nextRequestIds: string[] }
   /** Written and finished (an update), failed for a reason of the request, or done before. */
-  | { kind: "finished"; nextRequestId: string | null }
-  /** An earlier request for the same identity is unwritten: try again shortly. */
-  | { kind: "wait" };
+  | { kind: "finished"; nextRequestIds: string[] }
+  /** An earlier request sharing these identity keys is unwritten: try again once it is. */
+  | { kind: "wait"; orderingKeys: string[] };
 
 /** More rounds mean the matched contacts' identifiers keep changing under us; retry the job. */
 const maxLockRounds = 5;
@@ -63,7 +63,7 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       if (
         await hasEarlierUnwrittenRequest(tx, { orgId: current.orgId, seq: current.seq, keys: orderingKeys })
       ) {
-        return { kind: "wait" } as const;
+        return { kind: "wait", orderingKeys } as const;
       }
       if (plan.kind === "failed") {
         await recordRequestFailed(tx, current.id, plan.error);
@@ -85,15 +85,15 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       });
       return { kind: enrichmentOwed ? "written" : "finished", orderingKeys } as const;
     });
-    if (outcome.kind === "wait") return outcome;
+    if (outcome.kind === "wait") return { kind: "wait", orderingKeys: [...outcome.orderingKeys] };
     if (outcome.kind !== "relock") {
-      // The next request waiting on these identities may go now; the caller wakes it.
-      const nextRequestId = await findNextUnwrittenRequest(prisma, {
+      // The next requests waiting on these identities may go now; the caller wakes them.
+      const nextRequestIds = await findNextUnwrittenRequests(prisma, {
         orgId: request.orgId,
         seq: request.seq,
         keys: [...outcome.orderingKeys],
       });
-      return { kind: outcome.kind, nextRequestId };
+      return { kind: outcome.kind, nextRequestIds };
     }
     keys = [...outcome.keys];
   }

@@ -48,7 +48,7 @@ export async function lockIntakeRequest(tx: Tx, id: string): Promise<IntakeRecor
  * these identity keys? If so the later request must wait for it.
  */
 export async function hasEarlierUnwrittenRequest(
-  tx: Tx,
+  tx: PrismaClient | Tx,
   input: { orgId: string; seq: bigint; keys: string[] },
 ): Promise<boolean> {
   if (input.keys.length === 0) return false;
@@ -61,21 +61,21 @@ export async function hasEarlierUnwrittenRequest(
 }
 
 /**
- * The next request (by acceptance order) waiting on one of these identity keys, if any: the one
- * to wake once the current request is written.
+ * For each of these identity keys, the next unwritten request (by acceptance order) that has it:
+ * the requests to wake once the current one is written. Per key, so every chain moves on.
  */
-export async function findNextUnwrittenRequest(
+export async function findNextUnwrittenRequests(
   db: PrismaClient | Tx,
   input: { orgId: string; seq: bigint; keys: string[] },
-): Promise<string | null> {
-  if (input.keys.length === 0) return null;
+): Promise<string[]> {
+  if (input.keys.length === 0) return [];
   const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM intake_requests
+    SELECT DISTINCT ON (key) id FROM intake_requests, unnest(identity_keys) AS key
     WHERE org_id = ${input.orgId}::uuid AND seq > ${input.seq} AND written_at IS NULL
       AND status IN ('queued', 'running') AND identity_keys && ${input.keys}::text[]
-    ORDER BY seq
-    LIMIT 1`;
-  return rows[0]?.id ?? null;
+      AND key = ANY(${input.keys}::text[])
+    ORDER BY key, seq`;
+  return [...new Set(rows.map((row) => row.id))];
 }
 
 /** Loads exactly the slice of the org that `planUpsert` reads. */
