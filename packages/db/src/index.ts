@@ -58,6 +58,7 @@ export {
   markRequestRunning,
   recordRequestFailed,
   recordRequestSucceeded,
+  recordRequestWaiting,
   recordRequestWritten,
   runInTransaction,
   saveAccountEnrichment,

@@ -3,6 +3,8 @@ import path from "node:path";
 
 export interface AppProcess {
   pid: number;
+  /** False once the process has exited. */
+  isRunning(): boolean;
   /** Everything the process printed (JSON log lines), for assertions on what it did. */
   output(): string;
   /** SIGTERM, then wait for exit (SIGKILL after `timeoutMs`). */
@@ -30,6 +32,7 @@ export function startAppProcess(app: "api" | "worker", env: Record<string, strin
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     pid: child.pid ?? -1,
+    isRunning: () => child.exitCode === null && child.signalCode === null,
     output: () => output,
     async stop(timeoutMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

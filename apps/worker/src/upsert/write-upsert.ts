@@ -8,6 +8,7 @@ import {
   lockIntakeRequest,
   type Prisma,
   recordRequestFailed,
+  recordRequestWaiting,
   recordRequestWritten,
   runInTransaction,
   saveContact,
@@ -63,6 +64,7 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       if (
         await hasEarlierUnwrittenRequest(tx, { orgId: current.orgId, seq: current.seq, keys: orderingKeys })
       ) {
+        await recordRequestWaiting(tx, current.id);
         return { kind: "wait", orderingKeys } as const;
       }
       if (plan.kind === "failed") {

@@ -212,6 +212,16 @@ export async function setRequestStage(db: PrismaClient | Tx, id: string, stage: 
   await db.intakeRequest.updateMany({ where: { id, status: "running" }, data: { stage } });
 }
 
+/**
+ * The request waits for an earlier one: to its caller it is queued again, and this run does not
+ * count as an attempt (attempts count runs that could do their work: crashes, retries).
+ */
+export async function recordRequestWaiting(tx: Tx, id: string): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE intake_requests SET status = 'queued', stage = NULL, attempts = GREATEST(attempts - 1, 0)
+    WHERE id = ${id}::uuid AND status = 'running'`;
+}
+
 /** Records the write of a request; `finished` when there is nothing left to do (no enrichment). */
 export async function recordRequestWritten(
   tx: Tx,
