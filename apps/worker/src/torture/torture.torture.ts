@@ -1,5 +1,7 @@
+import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InitialOrgState } from "@upsert/domain";
+import { startRedisServer } from "@upsert/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom, defaultIdentityPool, type IdentityPool } from "../testing/request-generator";
 import { type Stack, startStack } from "../testing/start-stack";
@@ -101,6 +103,14 @@ async function recoveryTimes(stack: Stack, kills: number[]): Promise<number[]> {
   });
 }
 
+/** Jobs the workers' dispatchers recreated from the intake log (from their logs). */
+function reenqueued(stack: Stack): number {
+  return stack.workers
+    .flatMap((w) => w.output().split("\n"))
+    .map((line) => /"recreated":(\d+)[^\n]*re-enqueued accepted requests/.exec(line)?.[1])
+    .reduce((sum, n) => sum + Number(n ?? 0), 0);
+}
+
 function describeRecovery(ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -181,6 +191,55 @@ describe.sequential("torture", () => {
       await stack.stop();
     }
   });
+
+  for (const fault of ["kill", "flushall"] as const) {
+    it(`3${fault === "kill" ? "a" : "b"}. Redis ${fault === "kill" ? "SIGKILLed and restarted from its AOF" : "wiped (FLUSHALL)"} mid-run: every 202 completes`, async () => {
+      const streams = 8;
+      const total = short ? 240 : 3_000;
+      const redis = await startRedisServer({ appendonly: true });
+      const stack = await startStack({
+        workers: 2,
+        redisUrl: redis.url,
+        workerEnv: {
+          ENRICHMENT_LATENCY_MS: "50",
+          WORKER_CONCURRENCY: "50",
+          DISPATCH_INTERVAL_MS: "1000",
+          DISPATCH_MIN_AGE_MS: "1000",
+        },
+      });
+      try {
+        const { pool, initial } = await createReferences(stack);
+        const started = Date.now();
+        const sending = sendStreams(stack, { streams, perStream: total / streams, seed: seed + 3, pool });
+        await sleep(short ? 3_000 : 10_000);
+        const faultAt = Date.now();
+        if (fault === "kill") {
+          await redis.kill();
+          await sleep(3_000); // intake goes on answering from Postgres meanwhile
+          await redis.restart();
+        } else {
+          execFileSync("redis-cli", ["-p", String(redis.port), "FLUSHALL"]);
+        }
+        const sent = await sending;
+        await stack.drain(20 * 60_000);
+        const seconds = (Date.now() - started) / 1_000;
+        const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: false });
+        const refused = sent.filter((s) => s.status !== 202).length;
+        const lastFinished = await stack.db.prisma.intakeRequest.aggregate({ _max: { finishedAt: true } });
+        const verdict = verdictOf(`3${fault === "kill" ? "a" : "b"} Redis ${fault}`, sent.length, check, {
+          recovery: `drained ${(((lastFinished._max.finishedAt?.getTime() ?? faultAt) - faultAt) / 1_000).toFixed(1)} s after the fault`,
+          throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
+          notes: `${refused} requests not answered 202; dispatcher re-enqueued ${reenqueued(stack)} jobs Redis did not have. ${check.details.slice(0, 2).join("; ")}`,
+        });
+        verdict.pass &&= refused === 0;
+        verdicts.push(verdict);
+        expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+      } finally {
+        await stack.stop();
+        await redis.stop();
+      }
+    });
+  }
 
   it("6. horizontal scaling: completed creates per second with 1, 2 and 4 worker processes", async () => {
     const latencyMs = 500;
