@@ -64,7 +64,6 @@ export {
   saveAccountEnrichment,
   saveContact,
   saveContactEnrichment,
-  setRequestStage,
   type Tx,
   toAccountRecord,
   toContactRecord,

@@ -9,7 +9,7 @@ import type {
   UpsertSnapshot,
 } from "@upsert/domain";
 import type { PrismaClient, Prisma as PrismaNs } from "../generated/prisma/client";
-import type { IntakeRecord, JobStage } from "./intake.repository";
+import type { IntakeRecord } from "./intake.repository";
 
 /** A Prisma interactive-transaction client: the unit of work of the upsert write path. */
 export type Tx = PrismaNs.TransactionClient;
@@ -206,10 +206,6 @@ export async function markRequestRunning(prisma: PrismaClient, id: string): Prom
     RETURNING id`;
   if (rows.length === 0) return null;
   return prisma.intakeRequest.findUnique({ where: { id } });
-}
-
-export async function setRequestStage(db: PrismaClient | Tx, id: string, stage: JobStage): Promise<void> {
-  await db.intakeRequest.updateMany({ where: { id, status: "running" }, data: { stage } });
 }
 
 /**
