@@ -4,6 +4,7 @@ export {
   createTestDatabase,
   type TestDatabase,
 } from "./create-test-database";
+export { dropQueuePrefix } from "./drop-queue-prefix";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
 export { type AppProcess, startAppProcess } from "./start-app-process";
 export { type RedisServer, type StartRedisServerOptions, startRedisServer } from "./start-redis-server";

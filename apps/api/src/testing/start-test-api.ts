@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createLogger } from "@upsert/config";
 import { createDb, type Db } from "@upsert/db";
 import { createRedis, createUpsertProducer, type Redis, type UpsertProducer } from "@upsert/queue";
+import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
 import { createApiKeyAuthenticator } from "../http/authenticate";
 
@@ -77,6 +78,7 @@ export async function startTestApi(options: {
       await producer.close();
       redis.disconnect();
       await db.close();
+      await dropQueuePrefix(options.redisUrl, options.queuePrefix).catch(() => 0);
     },
   };
 }

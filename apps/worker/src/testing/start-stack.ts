@@ -2,6 +2,7 @@ import { createDb, createOrganization, type Db } from "@upsert/db";
 import {
   type AppProcess,
   createTestDatabase,
+  dropQueuePrefix,
   startAppProcess,
   type TestDatabase,
   uniqueQueuePrefix,
@@ -149,6 +150,7 @@ export async function startStack(options: {
       await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
       await db.close();
       await database.drop();
+      await dropQueuePrefix(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => 0); // its own Redis may be gone
     },
   };
 }
