@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["apps/*/src/**/*.torture.ts"],
     globalSetup: ["./packages/testing/src/global-setup.ts"],
-    testTimeout: 30 * 60_000,
+    testTimeout: 60 * 60_000,
     hookTimeout: 120_000,
     maxWorkers: 1,
     fileParallelism: false,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
-import { createRedis, createUpsertProducer } from "@upsert/queue";
+import { closeRedis, createRedis, createUpsertProducer } from "@upsert/queue";
 import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
@@ -49,6 +49,6 @@ shutdown.add("http server", async () => {
   await closed;
 });
 shutdown.add("queue producer", () => producer.close());
-shutdown.add("redis", () => redis.quit());
+shutdown.add("redis", () => closeRedis(redis));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -40,6 +40,7 @@ it("200 concurrent upserts of one new email over 4 workers: one contact, one acc
   // The last accepted request's value wins (acceptance order), whichever worker ran it.
   const last = await prisma.intakeRequest.findFirstOrThrow({ orderBy: { seq: "desc" } });
   expect(contacts[0]?.location).toBe((last.payload as { location: string }).location);
-  expect(stack.providerCalls()).toBe(1);
+  expect(stack.providerCalls("person")).toBe(1);
+  expect(stack.providerCalls("company")).toBe(1);
   expect(contacts[0]?.enrichmentStatus).toBe("applied");
 }, 120_000);

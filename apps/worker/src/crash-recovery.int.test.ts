@@ -47,36 +47,19 @@ async function expectCompletedOnce(jobId: string, email: string, killedAt: numbe
 
 it("killed before its write (blocked on the identity lock): completes once on another worker", async () => {
   const email = "kim@hooli.com";
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked = () => {};
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
   // Hold the lock the worker needs for this email, so its run stops just before writing.
-  const holder = stack.db.prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${stack.orgId}:email:${email}`}, 0))`;
-      locked();
-      await released;
-    },
-    { timeout: 60_000 },
-  );
-  await isLocked;
+  const releaseLock = await stack.holdIdentityLock(`email:${email}`);
   const { jobId } = await stack.put({ email });
   await waitFor(
     async () =>
       (await stack.db.prisma.intakeRequest.findUniqueOrThrow({ where: { id: jobId } })).status === "running",
     { timeoutMs: 10_000, intervalMs: 50, message: "the worker never started the job" },
   );
-  const callsBefore = stack.providerCalls();
+  const callsBefore = stack.providerCalls("person");
   const killedAt = await killActiveWorkerAndReplace();
-  release();
-  await holder;
+  await releaseLock();
   await expectCompletedOnce(jobId, email, killedAt);
-  expect(stack.providerCalls() - callsBefore).toBe(1); // the killed run never reached the provider
+  expect(stack.providerCalls("person") - callsBefore).toBe(1); // the killed run never reached the provider
 }, 60_000);
 
 it("killed after its write, during enrichment: resumes at enrichment, stays a create, one contact", async () => {

@@ -1,10 +1,11 @@
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb } from "@upsert/db";
-import { createBuiltinProvider } from "@upsert/enrichment";
-import { createRedis, createUpsertProducer, upsertContactJob } from "@upsert/queue";
+import { closeRedis, createRedis, createUpsertProducer, upsertContactJob } from "@upsert/queue";
 import { Worker } from "bullmq";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
+import { createEnrichmentProvider } from "./enrichment-provider";
+import { createOrgBudget } from "./enrichment-quota";
 import { createUpsertContactProcessor } from "./processors/upsert-contact.processor";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
@@ -16,36 +17,48 @@ for (const redis of [workerRedis, producerRedis]) {
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 }
 const producer = createUpsertProducer({ connection: producerRedis, prefix: env.QUEUE_PREFIX });
-const provider = createBuiltinProvider({
-  latencyMs: env.ENRICHMENT_LATENCY_MS,
-  failureRate: env.ENRICHMENT_FAILURE_RATE,
-});
+const provider = createEnrichmentProvider(env, logger, producerRedis);
 
-const worker = new Worker(
-  upsertContactJob.queue,
-  createUpsertContactProcessor({
-    prisma: db.prisma,
-    provider,
-    logger,
-    enrichmentAttempts: env.ENRICHMENT_ATTEMPTS,
-    orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
-    producer,
-  }),
-  {
-    connection: workerRedis,
+const processor = createUpsertContactProcessor({
+  prisma: db.prisma,
+  provider,
+  logger,
+  enrichmentDeferForMs: env.ENRICHMENT_DEFER_MAX_MS,
+  budget: createOrgBudget({
+    redis: producerRedis,
     prefix: env.QUEUE_PREFIX,
-    concurrency: env.WORKER_CONCURRENCY,
-    // A job whose process dies is handed to another worker after at most lock + stalled interval.
-    lockDuration: env.JOB_LOCK_MS,
-    stalledInterval: env.STALLED_INTERVAL_MS,
-    // A stalled job is simply run again (processing is idempotent), however often that happens.
-    maxStalledCount: 1_000,
-  },
-);
+    limit: env.ENRICHMENT_ORG_BUDGET,
+    windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
+  }),
+  orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
+  producer,
+  unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
+});
+const worker = new Worker(upsertContactJob.queue, processor.process, {
+  connection: workerRedis,
+  prefix: env.QUEUE_PREFIX,
+  concurrency: env.WORKER_CONCURRENCY,
+  // A job whose process dies is handed to another worker after at most lock + stalled interval.
+  lockDuration: env.JOB_LOCK_MS,
+  stalledInterval: env.STALLED_INTERVAL_MS,
+  // A stalled job is simply run again (processing is idempotent), however often that happens.
+  maxStalledCount: 1_000,
+});
 worker.on("failed", (job, err) =>
   logger.warn({ jobId: job?.id, err, attemptsMade: job?.attemptsMade }, "job attempt failed"),
 );
 worker.on("error", (err) => logger.error({ err }, "worker error"));
+// A job whose lock could not be renewed (event loop stalled, Redis unreachable) may already run on
+// another worker: its run here must stop before its write (see writeUpsert).
+worker.on("lockRenewalFailed", (jobIds) => {
+  processor
+    .abandonLostRuns(jobIds, (id) =>
+      producerRedis.get(`${env.QUEUE_PREFIX}:${upsertContactJob.queue}:${id}:lock`),
+    )
+    .catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
+});
+if (env.UNSAFE_BREAK_FOR_TESTS)
+  logger.error({ break: env.UNSAFE_BREAK_FOR_TESTS }, "UNSAFE_BREAK_FOR_TESTS is set: guarantees are OFF");
 
 const dispatcher = startDispatcher({
   prisma: db.prisma,
@@ -62,6 +75,6 @@ const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS }
 shutdown.add("worker", () => worker.close());
 shutdown.add("dispatcher", () => dispatcher.stop());
 shutdown.add("queue producer", () => producer.close());
-shutdown.add("redis", () => Promise.all([workerRedis.quit(), producerRedis.quit()]));
+shutdown.add("redis", () => Promise.all([closeRedis(workerRedis), closeRedis(producerRedis)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -46,7 +46,19 @@ export class EnrichmentError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** The provider said when to come back (429 `Retry-After`), or the breaker will let calls through. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Our own rate limit refused the call: it never reached the provider, so it
+ * says nothing about the provider's health (the breaker ignores it). Retry after `retryAfterMs`.
+ */
+export class QuotaExceededError extends EnrichmentError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, true, retryAfterMs);
   }
 }

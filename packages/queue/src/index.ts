@@ -1,5 +1,5 @@
 export { type QueueName, queueNames } from "./queue-names";
-export { createRedis, type Redis } from "./redis";
+export { closeRedis, createRedis, type Redis } from "./redis";
 export {
   type UpsertContactJobPayload,
   upsertContactJob,

@@ -19,3 +19,12 @@ export function createRedis(url: string, role: "producer" | "worker", options: R
     ...options,
   });
 }
+
+/**
+ * Closes a connection at shutdown: QUIT when it is open, else just drop it. QUIT on a connection
+ * that is closing (BullMQ closes the ones it shares while it stops) rejects, which is not a fault.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === "end") return;
+  await redis.quit().catch(() => redis.disconnect());
+}

@@ -19,6 +19,9 @@ export interface UpsertProducer {
   close(): Promise<void>;
 }
 
+/** How soon a woken job runs (see promote). */
+const wakeDelayMs = 25;
+
 export function createUpsertProducer(options: { connection: Redis; prefix: string }): UpsertProducer {
   const queue = new Queue<UpsertContactJobPayload>(upsertContactJob.queue, {
     connection: options.connection,
@@ -62,8 +65,11 @@ export function createUpsertProducer(options: { connection: Redis; prefix: strin
     async promote(requestId) {
       const job = await queue.getJob(requestId);
       if (!job || !(await job.isDelayed())) return false;
-      // It may have been picked up meanwhile; then there is nothing to promote.
-      return job.promote().then(
+      // Due in a moment rather than at once: the run that just delayed it may still be unwinding
+      // in its worker, and BullMQ tracks locks by job id, so a new run of the same job there
+      // before the old one has ended would lose its lock renewal. It may also have been picked
+      // up meanwhile; then there is nothing to promote.
+      return job.changeDelay(wakeDelayMs).then(
         () => true,
         () => false,
       );

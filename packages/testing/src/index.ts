@@ -7,6 +7,13 @@ export {
 export { dropQueuePrefix } from "./drop-queue-prefix";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
 export { type AppProcess, startAppProcess } from "./start-app-process";
+export {
+  type HttpStandIn,
+  type RecordedRequest,
+  type StandInHandler,
+  sendJson,
+  startHttpStandIn,
+} from "./start-http-stand-in";
 export { type RedisServer, type StartRedisServerOptions, startRedisServer } from "./start-redis-server";
 export { uniqueQueuePrefix } from "./unique-queue-prefix";
 export { type WaitForOptions, waitFor } from "./wait-for";

@@ -35,10 +35,15 @@ export interface Stack {
   /** Polls the job until it succeeds or fails. */
   finished(jobId: string, timeoutMs?: number): Promise<JobView>;
   job(id: string): Promise<JobView>;
+  /**
+   * Takes the identity lock workers need for `key` (e.g. `email:ann@acme.com`) in a transaction of
+   * its own, so a worker's run stops just before its write; the returned function releases it.
+   */
+  holdIdentityLock(key: string): Promise<() => Promise<void>>;
   /** Waits until no accepted request is queued or running. */
   drain(timeoutMs?: number): Promise<void>;
-  /** How many times the workers' logs say the enrichment provider was called. */
-  providerCalls(): number;
+  /** How many calls the workers' logs say reached the enrichment provider (of one kind, or all). */
+  providerCalls(kind?: "person" | "company"): number;
   stop(): Promise<void>;
 }
 
@@ -129,6 +134,29 @@ export async function startStack(options: {
       const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
       return ((await res.json()) as { data: JobView }).data;
     },
+    async holdIdentityLock(key) {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = db.prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${org.id}:${key}`}, 0))`;
+          locked();
+          await released;
+        },
+        { timeout: 120_000 },
+      );
+      await Promise.race([isLocked, holder]);
+      return async () => {
+        release();
+        await holder;
+      };
+    },
     async drain(timeoutMs = 60_000) {
       await waitFor(
         async () =>
@@ -136,16 +164,14 @@ export async function startStack(options: {
         { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
       );
     },
-    providerCalls: () =>
+    providerCalls: (kind) =>
       workers
-        .map(
-          (w) =>
-            w
-              .output()
-              .split("\n")
-              .filter((line) => line.includes("enrichment provider called")).length,
-        )
-        .reduce((a, b) => a + b, 0),
+        .flatMap((w) => w.output().split("\n"))
+        .filter(
+          (line) =>
+            line.includes("enrichment provider called") &&
+            (kind === undefined || line.includes(kind === "person" ? '"person":true' : '"company":')),
+        ).length,
     async stop() {
       await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
       await db.close();

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InitialOrgState } from "@upsert/domain";
-import { startRedisServer } from "@upsert/testing";
+import { type AppProcess, startRedisServer } from "@upsert/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom, defaultIdentityPool, type IdentityPool } from "../testing/request-generator";
 import { type Stack, startStack } from "../testing/start-stack";
@@ -117,30 +117,95 @@ function describeRecovery(ms: number[]): string {
   return `p50 ${(median / 1_000).toFixed(1)} s, max ${((sorted.at(-1) ?? 0) / 1_000).toFixed(1)} s`;
 }
 
+/** Scenario 1's workload on 4 workers: 8 streams, drained, checked against the model. */
+async function randomizedHistories(total: number, workerEnv: Record<string, string>, name: string) {
+  const streams = 8;
+  const stack = await startStack({
+    workers: 4,
+    workerEnv: { ENRICHMENT_LATENCY_MS: "50", WORKER_CONCURRENCY: "50", ...workerEnv },
+  });
+  try {
+    const { pool, initial } = await createReferences(stack);
+    const started = Date.now();
+    const sent = await sendStreams(stack, { streams, perStream: total / streams, seed, pool });
+    await stack.drain(30 * 60_000);
+    const seconds = (Date.now() - started) / 1_000;
+    const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: true });
+    return verdictOf(name, sent.length, check, {
+      throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+/**
+ * Makes the test database unavailable for `ms`: new connections refused, open ones terminated
+ * as they appear, as during a Postgres restart (the shared server itself is never touched).
+ */
+async function postgresOutage(stack: Stack, ms: number): Promise<void> {
+  const { database } = stack;
+  await database.admin(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS false`);
+  try {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      await database.admin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database.name}' AND pid <> pg_backend_pid()`,
+      );
+      await sleep(100);
+    }
+  } finally {
+    await database.admin(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
+  }
+}
+
+/**
+ * Every `intervalMs` until stopped, does `act` to a random worker that has finished booting (one
+ * still booting has taken no job, and has no signal handlers yet).
+ */
+function startChaos(
+  stack: Stack,
+  intervalMs: number,
+  random: () => number,
+  act: (victim: AppProcess) => Promise<void>,
+) {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sleep(intervalMs);
+      const alive = stack.workers.filter((w) => w.isRunning() && w.output().includes("worker started"));
+      const victim = alive[Math.floor(random() * alive.length)];
+      if (!running || !victim) break;
+      await act(victim);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 describe.sequential("torture", () => {
   it("1. randomized histories: G1, G2 against the model, nothing lost or stuck, one enrichment per create", async () => {
-    const streams = 8;
-    const total = short ? 400 : 10_000;
-    const stack = await startStack({
-      workers: 4,
-      workerEnv: { ENRICHMENT_LATENCY_MS: "50", WORKER_CONCURRENCY: "50" },
-    });
-    try {
-      const { pool, initial } = await createReferences(stack);
-      const started = Date.now();
-      const sent = await sendStreams(stack, { streams, perStream: total / streams, seed, pool });
-      await stack.drain(20 * 60_000);
-      const seconds = (Date.now() - started) / 1_000;
-      const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: true });
-      const verdict = verdictOf("1 randomized histories", sent.length, check, {
-        throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
-      });
-      verdicts.push(verdict);
-      expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
-    } finally {
-      await stack.stop();
-    }
+    const verdict = await randomizedHistories(short ? 400 : 10_000, {}, "1 randomized histories");
+    verdicts.push(verdict);
+    expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
   });
+
+  for (const unsafeBreak of ["ordering", "identity-lock"] as const) {
+    it(`1x. a broken build (${unsafeBreak} switched off) is caught by scenario 1`, async () => {
+      const broken = await randomizedHistories(
+        short ? 200 : 1_000,
+        { UNSAFE_BREAK_FOR_TESTS: unsafeBreak },
+        `1x broken: no ${unsafeBreak}`,
+      );
+      // This row passes when scenario 1's checks FAIL: the suite can tell a broken build.
+      verdicts.push({ ...broken, pass: !broken.pass, notes: `expected to fail; ${broken.notes}` });
+      expect(broken.pass, `seed ${seed}: the broken build passed scenario 1`).toBe(false);
+    });
+  }
 
   it("2. worker crashes: a random worker SIGKILLed every few seconds, same checks", async () => {
     const streams = 8;
@@ -156,24 +221,15 @@ describe.sequential("torture", () => {
     });
     try {
       const { pool, initial } = await createReferences(stack);
-      const random = createRandom(seed + 2);
       const kills: number[] = [];
-      let chaos = true;
-      const chaosLoop = (async () => {
-        while (chaos) {
-          await sleep(3_000);
-          const alive = stack.workers.filter((w) => w.isRunning());
-          const victim = alive[Math.floor(random() * alive.length)];
-          if (!chaos || !victim) break;
-          kills.push(Date.now());
-          await victim.kill();
-          stack.startWorker();
-        }
-      })();
+      const chaos = startChaos(stack, 3_000, createRandom(seed + 2), async (victim) => {
+        kills.push(Date.now());
+        await victim.kill();
+        stack.startWorker();
+      });
       const started = Date.now();
       const sent = await sendStreams(stack, { streams, perStream: total / streams, seed: seed + 2, pool });
-      chaos = false;
-      await chaosLoop;
+      await chaos.stop();
       await stack.drain(20 * 60_000);
       const seconds = (Date.now() - started) / 1_000;
       // Crashes may repeat a provider call; what must hold is that every create ends enriched
@@ -240,6 +296,99 @@ describe.sequential("torture", () => {
       }
     });
   }
+
+  it("4. Postgres unavailable mid-run: 503 while intake cannot commit, workers retry, nothing lost or duplicated", async () => {
+    const streams = 8;
+    const total = short ? 240 : 3_000;
+    const outageMs = 5_000;
+    const stack = await startStack({
+      workers: 2,
+      workerEnv: {
+        ENRICHMENT_LATENCY_MS: "50",
+        WORKER_CONCURRENCY: "50",
+        DISPATCH_INTERVAL_MS: "1000",
+        DISPATCH_MIN_AGE_MS: "1000",
+      },
+    });
+    try {
+      const { pool, initial } = await createReferences(stack);
+      const started = Date.now();
+      const sending = sendStreams(stack, { streams, perStream: total / streams, seed: seed + 4, pool });
+      await sleep(short ? 3_000 : 10_000);
+      const outageEnd = Date.now() + outageMs;
+      await postgresOutage(stack, outageMs);
+      const sent = await sending;
+      await stack.drain(30 * 60_000);
+      const seconds = (Date.now() - started) / 1_000;
+      const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: false });
+      const statuses = new Map<number, number>();
+      for (const s of sent) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
+      const refused = statuses.get(503) ?? 0;
+      const other = sent.length - refused - (statuses.get(202) ?? 0);
+      const lastFinished = await stack.db.prisma.intakeRequest.aggregate({ _max: { finishedAt: true } });
+      const verdict = verdictOf("4 Postgres outage", sent.length, check, {
+        recovery: `drained ${(((lastFinished._max.finishedAt?.getTime() ?? outageEnd) - outageEnd) / 1_000).toFixed(1)} s after it ended`,
+        throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
+        notes: `${outageMs / 1_000} s outage: ${refused} requests answered 503, ${other} other non-202 answers; every 202 recorded and completed. ${check.details.slice(0, 2).join("; ")}`,
+      });
+      // The outage must have been felt by intake (503s), and nothing but 202 or 503 answered.
+      verdict.pass &&= refused > 0 && other === 0;
+      verdicts.push(verdict);
+      expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it("5. graceful shutdown: workers SIGTERMed mid-load finish their jobs, none runs twice", async () => {
+    const streams = 8;
+    const total = short ? 240 : 3_000;
+    const stack = await startStack({
+      workers: 3,
+      workerEnv: {
+        // Long enough that every SIGTERM finds jobs inside the provider call.
+        ENRICHMENT_LATENCY_MS: "500",
+        WORKER_CONCURRENCY: "50",
+        // A job a stopping worker abandoned would be re-run (attempts 2) within seconds. Not
+        // shorter: on two saturated cores a 3 s lock can lapse without any shutdown.
+        JOB_LOCK_MS: "10000",
+        STALLED_INTERVAL_MS: "2000",
+      },
+    });
+    try {
+      const { pool, initial } = await createReferences(stack);
+      const exits: { code: number | null; ms: number }[] = [];
+      // Each stop drains a worker and each replacement boots: on two cores that costs most of the
+      // throughput, so the long run stops workers less often.
+      const chaos = startChaos(stack, short ? 3_000 : 10_000, createRandom(seed + 5), async (victim) => {
+        stack.startWorker(); // the replacement starts while the victim drains
+        const stopping = Date.now();
+        const code = await victim.stop(60_000);
+        exits.push({ code, ms: Date.now() - stopping });
+      });
+      const started = Date.now();
+      const sent = await sendStreams(stack, { streams, perStream: total / streams, seed: seed + 5, pool });
+      await stack.drain(30 * 60_000); // workers go on being stopped until the queue is empty
+      await chaos.stop();
+      const seconds = (Date.now() - started) / 1_000;
+      const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: true });
+      const ranTwice = await stack.db.prisma.intakeRequest.count({
+        where: { orgId: stack.orgId, attempts: { gt: 1 } },
+      });
+      const unclean = exits.filter((e) => e.code !== 0).length;
+      const slowest = Math.max(0, ...exits.map((e) => e.ms));
+      const verdict = verdictOf("5 graceful shutdown", sent.length, check, {
+        recovery: `stop took max ${(slowest / 1_000).toFixed(1)} s`,
+        throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
+        notes: `${exits.length} workers SIGTERMed: ${unclean} exited other than 0; ${ranTwice} jobs ran more than once. ${check.details.slice(0, 2).join("; ")}`,
+      });
+      verdict.pass &&= exits.length > 0 && unclean === 0 && ranTwice === 0;
+      verdicts.push(verdict);
+      expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+    } finally {
+      await stack.stop();
+    }
+  });
 
   it("6. horizontal scaling: completed creates per second with 1, 2 and 4 worker processes", async () => {
     const latencyMs = 500;

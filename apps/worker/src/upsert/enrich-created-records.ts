@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@upsert/config";
 import {
   findRequest,
@@ -24,22 +23,34 @@ import {
   type PersonEnrichment,
   type PersonQuery,
 } from "@upsert/enrichment";
+import type { OrgBudget } from "../enrichment-quota";
 import { loadContactResponse } from "./contact-result";
 
 export interface EnrichDeps {
   prisma: Prisma;
+  /** Retries, timeouts and the circuit breaker live in the provider (see withResilience). */
   provider: EnrichmentProvider;
   logger: Logger;
-  /** Provider calls per enrichment before it counts as failed. */
-  attempts: number;
+  /**
+   * While the provider is unavailable (breaker open, outage, long Retry-After) enrichment is
+   * deferred, not failed, for at most this long after the write.
+   */
+  deferForMs: number;
+  /** The per-organisation budget of provider calls, when one is configured. */
+  budget?: OrgBudget;
   signal?: AbortSignal;
 }
+
+export type EnrichOutcome = { kind: "done" } | { kind: "defer"; delayMs: number; reason: string };
+
+/** When the provider gives no time to come back: how long a deferred enrichment waits. */
+const defaultDeferMs = 30_000;
 
 type StoredResult = Record<string, unknown> & { account_id?: string | null; account_created?: boolean };
 
 type Answer =
   | { ok: true; person: PersonEnrichment | null; company: CompanyEnrichment | null }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; retryable: boolean; retryAfterMs?: number };
 
 /**
  * The slow half of a request that created something: ask the provider about the new contact
@@ -47,9 +58,9 @@ type Answer =
  * no request has written, and finish the job. The merges check the records' enrichment status
  * under row locks, so a second run changes nothing.
  */
-export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string): Promise<void> {
+export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string): Promise<EnrichOutcome> {
   const request = await findRequest(deps.prisma, requestId);
-  if (request?.status !== "running" || !request.contactId) return;
+  if (request?.status !== "running" || !request.contactId) return { kind: "done" };
   const payload = request.payload as UpsertContactPayload;
   const stored = (request.result ?? {}) as StoredResult;
   const contactCreated = stored.enrichment === "pending";
@@ -59,7 +70,22 @@ export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string):
     : null;
   const domain = createdAccount?.domain ?? null;
 
-  const answer = await askProvider(deps, contactCreated ? personQueryOf(payload, domain) : null, domain);
+  const person = contactCreated ? personQueryOf(payload, domain) : null;
+  const calls = (person ? 1 : 0) + (domain ? 1 : 0);
+  const mayDefer = Date.now() - (request.writtenAt?.getTime() ?? Date.now()) < deps.deferForMs;
+  const refillMs = deps.budget ? await deps.budget.reserve(request.orgId, calls) : 0;
+  let answer: Answer;
+  if (refillMs > 0) {
+    const reason = `the organisation's enrichment budget of ${deps.budget?.limit} provider calls is spent`;
+    answer = { ok: false, reason, retryable: true, retryAfterMs: refillMs };
+  } else {
+    answer = await askProvider(deps, person, domain);
+  }
+  if (!answer.ok && answer.retryable && mayDefer) {
+    // The records stay `pending`; the job comes back later and asks again, with a new reservation.
+    if (refillMs === 0) await deps.budget?.refund(request.orgId, calls);
+    return { kind: "defer", delayMs: answer.retryAfterMs ?? defaultDeferMs, reason: answer.reason };
+  }
   const context = { provider: deps.provider.name, seq: Number(request.seq) };
 
   await runInTransaction(deps.prisma, async (tx) => {
@@ -98,6 +124,7 @@ export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string):
       contact: contactView,
     });
   });
+  return { kind: "done" };
 }
 
 function personQueryOf(payload: UpsertContactPayload, domain: string | null): PersonQuery {
@@ -134,32 +161,29 @@ async function enrichAccount(
   }
 }
 
-/** Calls the provider with retries and backoff for retryable failures. "No match" is not one. */
+/** Asks the provider about the new person and/or company. "No match" is an answer, not a failure. */
 async function askProvider(
   deps: EnrichDeps,
   person: PersonQuery | null,
   domain: string | null,
 ): Promise<Answer> {
-  let lastReason = "unknown error";
-  for (let attempt = 1; attempt <= deps.attempts; attempt += 1) {
-    try {
-      deps.logger.info(
-        { provider: deps.provider.name, attempt, person: person !== null, domain },
-        "enrichment provider called",
-      );
-      const options = { signal: deps.signal };
-      const [personAnswer, company] = await Promise.all([
-        person ? deps.provider.enrichPerson(person, options) : null,
-        domain ? deps.provider.enrichCompany(domain, options) : null,
-      ]);
-      return { ok: true, person: personAnswer, company };
-    } catch (err) {
-      lastReason = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof EnrichmentError) || err.retryable;
-      deps.logger.warn({ err, attempt, retryable }, "enrichment provider call failed");
-      if (!retryable || deps.signal?.aborted) break;
-      if (attempt < deps.attempts) await sleep(200 * 2 ** (attempt - 1));
-    }
+  deps.logger.debug({ provider: deps.provider.name, person: person !== null, domain }, "enriching");
+  const options = { signal: deps.signal };
+  try {
+    const [personAnswer, company] = await Promise.all([
+      person ? deps.provider.enrichPerson(person, options) : null,
+      domain ? deps.provider.enrichCompany(domain, options) : null,
+    ]);
+    return { ok: true, person: personAnswer, company };
+  } catch (err) {
+    if (deps.signal?.aborted) throw err;
+    const retryable = !(err instanceof EnrichmentError) || err.retryable;
+    deps.logger.warn({ err, retryable }, "enrichment provider call failed");
+    return {
+      ok: false,
+      reason: err instanceof Error ? err.message : String(err),
+      retryable,
+      retryAfterMs: err instanceof EnrichmentError ? err.retryAfterMs : undefined,
+    };
   }
-  return { ok: false, reason: lastReason };
 }

@@ -1,9 +1,11 @@
 import { hasEarlierUnwrittenRequest, markRequestRunning } from "@upsert/db";
 import { type EnrichDeps, enrichCreatedRecords } from "./enrich-created-records";
-import { writeUpsert } from "./write-upsert";
+import { type WriteOptions, writeUpsert } from "./write-upsert";
 
 export type ProcessOutcome =
   | { kind: "done" }
+  /** Written; enrichment must wait for the provider (see enrichCreatedRecords). */
+  | { kind: "defer"; delayMs: number; reason: string }
   /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
   | { kind: "wait"; stillWaiting: () => Promise<boolean> };
 
@@ -12,13 +14,19 @@ export type ProcessOutcome =
  * left alone, a written one resumes at enrichment, and the write itself is all-or-nothing.
  */
 export async function processUpsertRequest(
-  deps: EnrichDeps & { wake: (requestId: string) => Promise<unknown> },
+  deps: EnrichDeps & {
+    wake: (requestId: string) => Promise<unknown>;
+    unsafeBreak?: WriteOptions["unsafeBreak"];
+  },
   requestId: string,
 ): Promise<ProcessOutcome> {
   const request = await markRequestRunning(deps.prisma, requestId);
   if (!request) return { kind: "done" };
   if (!request.writtenAt) {
-    const written = await writeUpsert(deps.prisma, request);
+    const written = await writeUpsert(deps.prisma, request, {
+      signal: deps.signal,
+      unsafeBreak: deps.unsafeBreak,
+    });
     if (written.kind === "wait") {
       const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
       return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };
@@ -29,6 +37,5 @@ export async function processUpsertRequest(
     }
     if (written.kind === "finished") return { kind: "done" };
   }
-  await enrichCreatedRecords(deps, requestId);
-  return { kind: "done" };
+  return enrichCreatedRecords(deps, requestId);
 }

@@ -39,15 +39,28 @@ const maxLockRounds = 5;
  * code), persist, and mark the intake row written — all or nothing. A crash before commit
  * leaves no trace; after commit, a retry sees `written_at` and skips straight to enrichment.
  */
-export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promise<WriteOutcome> {
+export interface WriteOptions {
+  /** Aborted when this run has lost its job (another worker has it): stop before writing. */
+  signal?: AbortSignal;
+  /** Test-only: see UNSAFE_BREAK_FOR_TESTS in the worker's config. */
+  unsafeBreak?: "ordering" | "identity-lock";
+}
+
+export async function writeUpsert(
+  prisma: Prisma,
+  request: IntakeRecord,
+  options: WriteOptions = {},
+): Promise<WriteOutcome> {
   let keys = request.identityKeys;
   for (let round = 0; round < maxLockRounds; round += 1) {
     const outcome = await runInTransaction(prisma, async (tx) => {
-      await lockIdentityKeys(tx, request.orgId, keys);
+      if (options.unsafeBreak !== "identity-lock") await lockIdentityKeys(tx, request.orgId, keys);
       const current = await lockIntakeRequest(tx, request.id);
       if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
         return { kind: "finished", orderingKeys: [] } as const;
       }
+      // Checked under the intake row's lock: a run that learnt it lost the job writes nothing.
+      options.signal?.throwIfAborted();
       const payload = current.payload as UpsertContactPayload;
       const snapshot = await loadUpsertSnapshot(tx, current.orgId, selectSnapshotLookups(payload));
       const plan = planUpsert(
@@ -62,7 +75,8 @@ export async function writeUpsert(prisma: Prisma, request: IntakeRecord): Promis
       // creates a domain's account does not change the final state.
       const orderingKeys = plan.identityKeys.filter((key) => !key.startsWith("domain:"));
       if (
-        await hasEarlierUnwrittenRequest(tx, { orgId: current.orgId, seq: current.seq, keys: orderingKeys })
+        !options.unsafeBreak &&
+        (await hasEarlierUnwrittenRequest(tx, { orgId: current.orgId, seq: current.seq, keys: orderingKeys }))
       ) {
         await recordRequestWaiting(tx, current.id);
         return { kind: "wait", orderingKeys } as const;

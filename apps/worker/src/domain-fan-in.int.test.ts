@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Stack, startStack } from "./testing/start-stack";
+
+// Issue 5: many contacts arriving at once for one new company make one account and one company
+// enrichment call, however the requests are spread over workers.
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({
+    workers: 4,
+    workerEnv: { ENRICHMENT_LATENCY_MS: "200", WORKER_CONCURRENCY: "50" },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it("500 concurrent creates of 50 people at one new domain: 1 account, 1 company call, 50 person calls", async () => {
+  const bodies = Array.from({ length: 500 }, (_, i) => ({
+    email: `person${i % 50}@newco.io`,
+    title: `Title ${i}`,
+  }));
+  const answers = await Promise.all(bodies.map((body) => stack.put(body)));
+  expect(answers.filter((a) => a.status !== 202)).toEqual([]);
+  await stack.drain(180_000);
+
+  const { prisma } = stack.db;
+  expect(await prisma.intakeRequest.count({ where: { status: { not: "succeeded" } } })).toBe(0);
+  expect(await prisma.contact.count()).toBe(50);
+  const accounts = await prisma.account.findMany();
+  expect(accounts.map((a) => [a.domain, a.enrichmentStatus])).toEqual([["newco.io", "applied"]]);
+  expect(await prisma.contact.count({ where: { accountId: accounts[0]?.id } })).toBe(50);
+  expect(stack.providerCalls("company")).toBe(1);
+  expect(stack.providerCalls("person")).toBe(50);
+}, 240_000);
