@@ -1,5 +1,10 @@
 import type { Logger } from "@upsert/config";
-import { findUnfinishedRequests, type Prisma, purgeFinishedRequests } from "@upsert/db";
+import {
+  findRunnableWaitingRequests,
+  findUnfinishedRequests,
+  type Prisma,
+  purgeFinishedRequests,
+} from "@upsert/db";
 import type { UpsertProducer } from "@upsert/queue";
 
 export interface Dispatcher {
@@ -12,7 +17,8 @@ export interface Dispatcher {
  * Postgres is the record of accepted requests; Redis only schedules them. The dispatcher closes
  * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: every
  * interval it hands each unfinished request older than `minAgeMs` to `ensureEnqueued`, which is a
- * no-op for jobs Redis still has. Every worker process runs one; they do not need to coordinate.
+ * no-op for jobs Redis still has. It also wakes waiting requests whose turn has come (see
+ * findRunnableWaitingRequests). Every worker process runs one; they do not need to coordinate.
  */
 export function startDispatcher(options: {
   prisma: Prisma;
@@ -38,6 +44,15 @@ export function startDispatcher(options: {
       rows.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
     );
     if (recreated > 0) log.warn({ recreated, checked: rows.length }, "re-enqueued accepted requests");
+    // Wake-ups a crashed worker never sent: the heads of waiting chains run now, not after their
+    // (long) fallback delay.
+    const heads = await findRunnableWaitingRequests(options.prisma, {
+      acceptedBefore: new Date(Date.now() - options.minAgeMs),
+      limit: batchSize,
+    });
+    let woken = 0;
+    for (const id of heads) if (await options.producer.promote(id)) woken += 1;
+    if (woken > 0) log.info({ woken }, "woke waiting requests whose turn had come");
     return recreated;
   };
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Stack, startStack } from "./testing/start-stack";
 
 // Issue 5: many contacts arriving at once for one new company make one account and one company
-// enrichment call, however the requests are spread over workers.
+// enrichment call, however the requests are spread over workers; a person asked about before is
+// answered from the cache.
 let stack: Stack;
 
 beforeAll(async () => {
@@ -34,3 +35,31 @@ it("500 concurrent creates of 50 people at one new domain: 1 account, 1 company 
   expect(stack.providerCalls("company")).toBe(1);
   expect(stack.providerCalls("person")).toBe(50);
 }, 240_000);
+
+it("a person the provider was asked about before is answered from the cache", async () => {
+  const cacheHits = () =>
+    stack.workers
+      .flatMap((w) => w.output().split("\n"))
+      .filter((line) => line.includes("enrichment answered from cache") && line.includes('"person":true'))
+      .length;
+  const linkedin = "https://linkedin.com/in/repeat-person";
+  const first = await stack.finished(
+    (await stack.put({ email: "repeat@cacheco.io", linkedin_url: linkedin })).jobId,
+  );
+  // Her email changes, so the old address names nobody; a request for it creates a new contact.
+  await stack.finished((await stack.put({ linkedin_url: linkedin, email: "repeat.new@cacheco.io" })).jobId);
+  const [callsBefore, hitsBefore] = [stack.providerCalls("person"), cacheHits()];
+  const again = await stack.finished((await stack.put({ email: "repeat@cacheco.io" })).jobId);
+
+  expect(again.result).toMatchObject({ action: "created", enrichment: "applied" });
+  expect(again.result?.contact_id).not.toBe(first.result?.contact_id);
+  expect(stack.providerCalls("person")).toBe(callsBefore); // no new call
+  expect(cacheHits()).toBe(hitsBefore + 1);
+  const { prisma } = stack.db;
+  const [original, repeat] = await Promise.all(
+    [first, again].map((job) =>
+      prisma.contact.findUniqueOrThrow({ where: { id: String(job.result?.contact_id) } }),
+    ),
+  );
+  expect(repeat?.title).toBe(original?.title); // the same answer, reused
+}, 60_000);

@@ -10,11 +10,12 @@ import {
 } from "@upsert/enrichment";
 import type { Redis } from "@upsert/queue";
 import type { WorkerEnv } from "./config";
+import { withAnswerCache } from "./enrichment-cache";
 import { withRateLimit } from "./enrichment-quota";
 
 /**
  * The configured provider, each of its calls logged, behind the shared rate limit, then
- * timeouts, retries and a breaker.
+ * timeouts, retries and a breaker, then a cache of its answers.
  */
 export function createEnrichmentProvider(env: WorkerEnv, logger: Logger, redis: Redis): ResilientProvider {
   const limited = withRateLimit(logCalls(selectProvider(env), logger), {
@@ -33,10 +34,16 @@ export function createEnrichmentProvider(env: WorkerEnv, logger: Logger, redis: 
     breakerThreshold: env.ENRICHMENT_BREAKER_THRESHOLD,
     breakerHalfOpenAfterMs: env.ENRICHMENT_BREAKER_HALF_OPEN_MS,
   });
+  const cached = withAnswerCache(provider, {
+    redis,
+    prefix: env.QUEUE_PREFIX,
+    ttlS: env.ENRICHMENT_CACHE_TTL_S,
+    logger,
+  });
   provider.onBreakerChange((state) =>
     logger.warn({ provider: provider.name, breaker: state }, "enrichment circuit breaker changed state"),
   );
-  return provider;
+  return cached;
 }
 
 function selectProvider(env: WorkerEnv): EnrichmentProvider {

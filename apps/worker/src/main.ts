@@ -31,6 +31,7 @@ const processor = createUpsertContactProcessor({
     windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
   }),
   orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
+  lockMs: env.JOB_LOCK_MS,
   producer,
   unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
 });
@@ -68,12 +69,26 @@ const dispatcher = startDispatcher({
   minAgeMs: env.DISPATCH_MIN_AGE_MS,
   retentionMs: env.JOB_RETENTION_DAYS * 86_400_000,
 });
+// Provider observability: call counts, latency, failures, breaker state and quota refusals.
+let lastStats = "";
+const logProviderStats = () => {
+  const stats = provider.stats();
+  const snapshot = JSON.stringify(stats);
+  if (snapshot !== lastStats) logger.info({ enrichment: stats }, "enrichment provider stats");
+  lastStats = snapshot;
+};
+const statsTimer = setInterval(logProviderStats, env.PROVIDER_STATS_INTERVAL_MS);
+statsTimer.unref();
 logger.info({ concurrency: env.WORKER_CONCURRENCY, prefix: env.QUEUE_PREFIX }, "worker started");
 
 const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
 // worker.close() stops taking jobs and waits for active ones to finish.
 shutdown.add("worker", () => worker.close());
 shutdown.add("dispatcher", () => dispatcher.stop());
+shutdown.add("provider stats", async () => {
+  clearInterval(statsTimer);
+  logProviderStats();
+});
 shutdown.add("queue producer", () => producer.close());
 shutdown.add("redis", () => Promise.all([closeRedis(workerRedis), closeRedis(producerRedis)]));
 shutdown.add("database", () => db.close());

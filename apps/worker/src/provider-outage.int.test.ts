@@ -45,6 +45,7 @@ beforeAll(async () => {
       ENRICHMENT_BREAKER_THRESHOLD: String(threshold),
       ENRICHMENT_BREAKER_HALF_OPEN_MS: String(halfOpenMs),
       WORKER_CONCURRENCY: String(concurrency),
+      PROVIDER_STATS_INTERVAL_MS: "1000",
     },
   });
 }, 60_000);
@@ -97,6 +98,12 @@ it("provider down under load: nothing fails, the breaker spares it, everything e
   expect(await stack.db.prisma.contact.count({ where: { enrichmentStatus: "applied" } })).toBe(100);
   expect(await stack.db.prisma.account.count({ where: { enrichmentStatus: "applied" } })).toBe(10);
   expect(logged("closed")).toBe(true);
+  // Operators see it too: the periodic provider stats count the calls the breaker spared.
+  await waitFor(() => latestStats().some((stats) => stats.shortCircuited > 0 && stats.breaker === "closed"), {
+    timeoutMs: 5_000,
+    intervalMs: 200,
+    message: "no provider stats line showed the short-circuited calls",
+  });
 
   // Without the breaker each job would call on every run; with it, each process makes at most the
   // failures that open it (plus the calls already in flight), then one trial per half-open period.
@@ -116,4 +123,18 @@ function logged(state: "open" | "closed"): boolean {
         (line) => line.includes("circuit breaker changed state") && line.includes(`"breaker":"${state}"`),
       ),
   );
+}
+
+/** Each worker's last "enrichment provider stats" line. */
+function latestStats(): { shortCircuited: number; breaker: string }[] {
+  return stack.workers.flatMap((w) => {
+    const line = w
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("enrichment provider stats"))
+      .at(-1);
+    return line
+      ? [(JSON.parse(line) as { enrichment: { shortCircuited: number; breaker: string } }).enrichment]
+      : [];
+  });
 }

@@ -48,6 +48,7 @@ export {
 export { createTag, listTags } from "./repositories/tags.repository";
 export {
   findNextUnwrittenRequests,
+  findRunnableWaitingRequests,
   hasEarlierUnwrittenRequest,
   insertAccount,
   loadAccountForUpdate,

@@ -13,15 +13,18 @@ export interface UpsertProcessorDeps {
   enrichmentDeferForMs: number;
   budget?: OrgBudget;
   orderingRetryDelayMs: number;
+  /** The worker's lock duration (JOB_LOCK_MS). */
+  lockMs: number;
   producer: UpsertProducer;
   unsafeBreak?: "ordering" | "identity-lock";
 }
 
 /**
- * A waiting request is woken by its predecessor's worker; the delay is only the fallback (for a
- * predecessor whose worker died between its write and the wake-up), so it grows and is long.
+ * A waiting request is woken by its predecessor's worker, or by the dispatcher when that worker
+ * died before waking it; the delay is only a last resort, so it grows with the wait and is long.
+ * (Short delays made a deep backlog on a few identities spend the CPU re-checking waiters.)
  */
-const maxOrderingDelayMs = 10_000;
+const maxOrderingDelayMs = 5 * 60_000;
 
 export interface UpsertContactProcessor {
   process(job: Job, token?: string, signal?: AbortSignal): Promise<void>;
@@ -45,7 +48,15 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
     const jobId = job.id ?? "";
     runs.set(jobId, run);
     const runSignal = signal ? AbortSignal.any([signal, run.controller.signal]) : run.controller.signal;
+    // BullMQ renews locks by job id, and stops for a job id when a previous run of the same job in
+    // this process finishes unwinding, which can be after this run began (a job delayed and woken
+    // within moments). This run renews its own lock too, so a long run never looks stalled.
+    const keeper = setInterval(() => {
+      if (token) job.extendLock(token, deps.lockMs).catch(() => undefined);
+    }, deps.lockMs / 2);
+    keeper.unref();
     const endRun = () => {
+      clearInterval(keeper);
       if (runs.get(jobId) === run) runs.delete(jobId);
     };
     try {
@@ -71,7 +82,7 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
         // An earlier request for the same person is not written yet; its worker wakes this job
         // when it is. Delaying does not use up an attempt; jitter keeps waiters out of lock-step.
         const waitedMs = Date.now() - job.timestamp;
-        const base = Math.min(maxOrderingDelayMs, Math.max(deps.orderingRetryDelayMs, waitedMs / 4));
+        const base = Math.min(maxOrderingDelayMs, Math.max(deps.orderingRetryDelayMs, waitedMs));
         await job.moveToDelayed(Date.now() + base * (1 + Math.random() / 2), token);
         // The predecessor may have been written, and its wake-up missed, while this job was still
         // active (a wake-up only reaches delayed jobs): ask once more now that the job is delayed.

@@ -39,7 +39,7 @@ export interface HistoryCheck {
   lost: number;
   stuck: number;
   unexpectedFailures: number;
-  /** Created contacts whose provider call count is not exactly one. */
+  /** Created contacts not asked about exactly once (a provider call or a cached answer). */
   enrichmentMismatch: number;
   details: string[];
 }
@@ -103,7 +103,11 @@ export async function checkHistory(
     ).length;
     const personCalls = stack.workers
       .flatMap((w) => w.output().split("\n"))
-      .filter((line) => line.includes("enrichment provider called") && line.includes('"person":true')).length;
+      .filter(
+        (line) =>
+          (line.includes("enrichment provider called") || line.includes("enrichment answered from cache")) &&
+          line.includes('"person":true'),
+      ).length;
     enrichmentMismatch = Math.abs(personCalls - created);
     if (enrichmentMismatch)
       details.push(`${personCalls} person enrichment calls for ${created} created contacts`);

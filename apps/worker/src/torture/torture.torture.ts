@@ -10,10 +10,18 @@ import { formatVerdicts, type Verdict } from "./verdicts";
 
 // The torture suite (issue 4): real processes, many concurrent requests over a small identity
 // pool, then the database is compared with the serial model. TORTURE_SCALE=short is the CI form;
-// TORTURE_SEED replays a run.
+// TORTURE_SEED replays a run; TORTURE_HISTORY_REQUESTS sets scenario 1's size.
 const short = process.env.TORTURE_SCALE === "short";
 const seed = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 const verdicts: Verdict[] = [];
+
+/** Keeps a verdict for the final table, and prints it at once (a long run can be cut short). */
+function record(verdict: Verdict) {
+  verdicts.push(verdict);
+  process.stdout.write(
+    `\nverdict: ${verdict.scenario}: ${verdict.pass ? "PASS" : "FAIL"} ${JSON.stringify(verdict)}\n`,
+  );
+}
 
 afterAll(() => {
   process.stdout.write(`\ntorture seed ${seed}${short ? " (short)" : ""}\n${formatVerdicts(verdicts)}`);
@@ -189,8 +197,9 @@ function startChaos(
 
 describe.sequential("torture", () => {
   it("1. randomized histories: G1, G2 against the model, nothing lost or stuck, one enrichment per create", async () => {
-    const verdict = await randomizedHistories(short ? 400 : 10_000, {}, "1 randomized histories");
-    verdicts.push(verdict);
+    const total = Number(process.env.TORTURE_HISTORY_REQUESTS ?? (short ? 400 : 10_000));
+    const verdict = await randomizedHistories(total, {}, "1 randomized histories");
+    record(verdict);
     expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
   });
 
@@ -202,7 +211,7 @@ describe.sequential("torture", () => {
         `1x broken: no ${unsafeBreak}`,
       );
       // This row passes when scenario 1's checks FAIL: the suite can tell a broken build.
-      verdicts.push({ ...broken, pass: !broken.pass, notes: `expected to fail; ${broken.notes}` });
+      record({ ...broken, pass: !broken.pass, notes: `expected to fail; ${broken.notes}` });
       expect(broken.pass, `seed ${seed}: the broken build passed scenario 1`).toBe(false);
     });
   }
@@ -241,7 +250,7 @@ describe.sequential("torture", () => {
         throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
         notes: `${kills.length} workers killed; ${recoveries.length} interrupted jobs recovered (lock 3 s, stall check 1 s)`,
       });
-      verdicts.push(verdict);
+      record(verdict);
       expect(verdict, `seed ${seed}: ${check.details.join("; ")}`).toMatchObject({ pass: true });
     } finally {
       await stack.stop();
@@ -288,7 +297,7 @@ describe.sequential("torture", () => {
           notes: `${refused} requests not answered 202; dispatcher re-enqueued ${reenqueued(stack)} jobs Redis did not have. ${check.details.slice(0, 2).join("; ")}`,
         });
         verdict.pass &&= refused === 0;
-        verdicts.push(verdict);
+        record(verdict);
         expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
       } finally {
         await stack.stop();
@@ -333,7 +342,7 @@ describe.sequential("torture", () => {
       });
       // The outage must have been felt by intake (503s), and nothing but 202 or 503 answered.
       verdict.pass &&= refused > 0 && other === 0;
-      verdicts.push(verdict);
+      record(verdict);
       expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
     } finally {
       await stack.stop();
@@ -383,7 +392,7 @@ describe.sequential("torture", () => {
         notes: `${exits.length} workers SIGTERMed: ${unclean} exited other than 0; ${ranTwice} jobs ran more than once. ${check.details.slice(0, 2).join("; ")}`,
       });
       verdict.pass &&= exits.length > 0 && unclean === 0 && ranTwice === 0;
-      verdicts.push(verdict);
+      record(verdict);
       expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
     } finally {
       await stack.stop();
@@ -421,7 +430,7 @@ describe.sequential("torture", () => {
     process.stdout.write(
       `\nscaling (enrichment ${latencyMs} ms, concurrency ${concurrency} per process):\n  ${rows.join("\n  ")}\n`,
     );
-    verdicts.push({
+    record({
       scenario: "6 horizontal scaling",
       requests: perRun * 3,
       duplicates: 0,

@@ -78,6 +78,28 @@ export async function findNextUnwrittenRequests(
   return [...new Set(rows.map((row) => row.id))];
 }
 
+/**
+ * Queued, unwritten requests that no earlier unwritten request shares an email or LinkedIn key
+ * with: the heads of the waiting chains, which may run now. Waiters are normally woken by their
+ * predecessor's worker; this is how a wake-up lost with a crashed worker is made up for.
+ */
+export async function findRunnableWaitingRequests(
+  db: PrismaClient,
+  input: { acceptedBefore: Date; limit: number },
+): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT r.id FROM intake_requests r
+    WHERE r.status = 'queued' AND r.written_at IS NULL AND r.created_at < ${input.acceptedBefore}
+      AND NOT EXISTS (
+        SELECT 1 FROM intake_requests e
+        WHERE e.org_id = r.org_id AND e.seq < r.seq AND e.written_at IS NULL
+          AND e.status IN ('queued', 'running')
+          AND e.identity_keys && ARRAY(SELECT k FROM unnest(r.identity_keys) AS k WHERE k NOT LIKE 'domain:%'))
+    ORDER BY r.seq
+    LIMIT ${input.limit}`;
+  return rows.map((row) => row.id);
+}
+
 /** Loads exactly the slice of the org that `planUpsert` reads. */
 export async function loadUpsertSnapshot(
   tx: Tx,

@@ -86,7 +86,7 @@ describe("identityKeysOfContact", () => {
 
 describe("accountDomainOfEmail", () => {
   it("gives the normalised domain of a company email and null for free-mail or no email", () => {
-    expect(accountDomainOfEmail("jane@Sales.Acme.com")).toBe("sales.acme.com");
+    expect(accountDomainOfEmail("jane@Sales.Acme.com")).toBe("acme.com");
     expect(accountDomainOfEmail("jane@gmail.com")).toBeNull();
     expect(accountDomainOfEmail(null)).toBeNull();
     expect(accountDomainOfEmail(undefined)).toBeNull();

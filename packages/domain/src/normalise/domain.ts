@@ -47,10 +47,12 @@ function hasOnlyHostnameAscii(input: string): boolean {
 }
 
 /**
- * Normalises a company domain given as a hostname or URL-ish text (`https://www.Acme.com:443/x?y`):
- * strips scheme, path, query, fragment, port, a trailing dot and leading `www.` labels; lower-cases;
- * converts IDN to punycode. Returns null when what remains is not a valid public hostname (see
- * normaliseHostname). Keeps subdomains: `eu.acme.co.uk` stays as it is.
+ * Normalises a company domain given as a hostname or URL-ish text (`https://www.Acme.com:443/x?y`)
+ * to its registrable domain: strips scheme, path, query, fragment, port and a trailing dot;
+ * lower-cases; converts IDN to punycode; then keeps only the registrable part per the public
+ * suffix list (tldts), so `www.eu.acme.co.uk` → `acme.co.uk` and `mail.acme.com` → `acme.com`.
+ * Private suffixes count (`foo.github.io` stays: each such site is its own organisation). Returns
+ * null when what remains is not a valid public hostname (see normaliseHostname).
  * Input with user info (`user@host`) is rejected: in a domain field that is almost always an email
  * address sent by mistake, and guessing would attach the contact to the wrong account.
  */
@@ -73,22 +75,5 @@ export function normaliseDomain(input: string): string | null {
     return null;
   }
   const hostname = normaliseHostname(host);
-  return hostname === null ? null : stripLeadingWww(hostname);
-}
-
-/**
- * Drops every leading `www.` label that is not itself part of the registrable domain, so
- * `www.acme.com` → `acme.com` but `www.com` stays. Stripping repeatedly keeps normaliseDomain
- * idempotent.
- */
-function stripLeadingWww(hostname: string): string {
-  let current = hostname;
-  while (current.startsWith("www.")) {
-    const rest = current.slice("www.".length);
-    if (parse(rest).domain === null) {
-      break;
-    }
-    current = rest;
-  }
-  return current;
+  return hostname === null ? null : (parse(hostname, { allowPrivateDomains: true }).domain ?? hostname);
 }
