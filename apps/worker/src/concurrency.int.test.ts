@@ -22,7 +22,7 @@ it("200 concurrent upserts of one new email over 4 workers: one contact, one acc
   const statuses = responses.map((r) => r.status);
   expect(statuses.filter((s) => s !== 202)).toEqual([]);
 
-  await stack.drain(90_000);
+  await stack.drain(240_000); // correctness, not speed: on a loaded 2-core machine this can take minutes
   const { prisma } = stack.db;
   expect(await prisma.intakeRequest.groupBy({ by: ["status"], _count: true })).toEqual([
     { status: "succeeded", _count: 200 },
@@ -43,4 +43,4 @@ it("200 concurrent upserts of one new email over 4 workers: one contact, one acc
   expect(stack.providerCalls("person")).toBe(1);
   expect(stack.providerCalls("company")).toBe(1);
   expect(contacts[0]?.enrichmentStatus).toBe("applied");
-}, 120_000);
+}, 300_000);

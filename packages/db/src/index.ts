@@ -56,6 +56,7 @@ export {
   loadUpsertSnapshot,
   lockIdentityKeys,
   lockIntakeRequest,
+  markContactEnrichmentPending,
   markRequestRunning,
   recordRequestFailed,
   recordRequestSucceeded,

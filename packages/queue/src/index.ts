@@ -1,6 +1,7 @@
 export { type QueueName, queueNames } from "./queue-names";
 export { closeRedis, createRedis, type Redis } from "./redis";
 export {
+  intakeOperations,
   type UpsertContactJobPayload,
   upsertContactJob,
   upsertContactJobPayloadSchema,

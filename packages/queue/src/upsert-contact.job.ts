@@ -10,6 +10,14 @@ export const upsertContactJobPayloadSchema = z.object({
 });
 export type UpsertContactJobPayload = z.infer<typeof upsertContactJobPayloadSchema>;
 
+/** What an intake row asks for (`intake_requests.operation`); the same job runs both. */
+export const intakeOperations = {
+  /** PUT /v1/contacts */
+  upsertContact: "contact.upsert",
+  /** POST /v1/contacts/:id/enrich */
+  enrichContact: "contact.enrich",
+} as const;
+
 export const upsertContactJob = {
   queue: queueNames.upsertContact,
   name: "contact.upsert",

@@ -1,5 +1,5 @@
 import type { Logger } from "@upsert/config";
-import { acceptRequest, type IntakeRecord, type Prisma } from "@upsert/db";
+import { acceptRequest, findContactDetails, type IntakeRecord, type Prisma } from "@upsert/db";
 import {
   type CountryCode,
   DomainError,
@@ -9,9 +9,7 @@ import {
   parseUpsertContactRequest,
   payloadHash,
 } from "@upsert/domain";
-import type { UpsertProducer } from "@upsert/queue";
-
-export const upsertContactOperation = "contact.upsert";
+import { intakeOperations, type UpsertProducer } from "@upsert/queue";
 
 export interface AcceptUpsertDeps {
   prisma: Prisma;
@@ -26,31 +24,78 @@ export interface AcceptUpsertResult {
   replayed: boolean;
 }
 
-/**
- * Validates, records durably, then enqueues. The 202 rests on the Postgres commit alone: when
- * Redis is down the enqueue fails, is logged, and the dispatcher enqueues the row later.
- */
+/** Validates, then records and enqueues (see recordAndEnqueue). */
 export async function acceptUpsert(
   deps: AcceptUpsertDeps,
   input: { orgId: string; body: unknown; idempotencyKeyHeader: string | undefined },
 ): Promise<AcceptUpsertResult> {
-  const header =
-    input.idempotencyKeyHeader === undefined
-      ? undefined
-      : idempotencyKeySchema.safeParse(input.idempotencyKeyHeader);
-  if (header && !header.success) {
-    throw new DomainError("bad_request", "The Idempotency-Key header must be 1 to 255 characters.");
-  }
+  const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const parsed = parseUpsertContactRequest(input.body, { defaultPhoneRegion: deps.defaultPhoneRegion });
   if (!parsed.ok) throw invalidRequestError(parsed.details);
-  const idempotencyKey = header?.data ?? parsed.idempotencyKey;
+  return recordAndEnqueue(deps, {
+    orgId: input.orgId,
+    operation: intakeOperations.upsertContact,
+    payload: parsed.payload as Record<string, unknown>,
+    identityKeys: identityKeysOf(parsed.payload),
+    idempotencyKey: headerKey ?? parsed.idempotencyKey,
+  });
+}
+
+/** Re-enrichment of an existing contact: records a `contact.enrich` request for the worker. */
+export async function acceptReenrichment(
+  deps: AcceptUpsertDeps,
+  input: { orgId: string; contactId: string; idempotencyKeyHeader: string | undefined },
+): Promise<AcceptUpsertResult> {
+  const idempotencyKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
+  const details = await findContactDetails(deps.prisma, input.orgId, input.contactId);
+  if (!details) throw new DomainError("not_found", "No contact with this id.");
+  const { record } = details;
+  // The provider is asked about the contact as it is now (the same question on every retry).
+  return recordAndEnqueue(deps, {
+    orgId: input.orgId,
+    operation: intakeOperations.enrichContact,
+    payload: {
+      contact_id: record.id,
+      email: record.email,
+      linkedin_url: record.linkedinUrl,
+      first_name: record.firstName,
+      last_name: record.lastName,
+    },
+    identityKeys: [],
+    idempotencyKey,
+  });
+}
+
+function parseIdempotencyHeader(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const header = idempotencyKeySchema.safeParse(value);
+  if (!header.success) {
+    throw new DomainError("bad_request", "The Idempotency-Key header must be 1 to 255 characters.");
+  }
+  return header.data;
+}
+
+/**
+ * Records the request durably, then enqueues it. The 202 rests on the Postgres commit alone: when
+ * Redis is down the enqueue fails, is logged, and the dispatcher enqueues the row later.
+ */
+async function recordAndEnqueue(
+  deps: AcceptUpsertDeps,
+  input: {
+    orgId: string;
+    operation: string;
+    payload: Record<string, unknown>;
+    identityKeys: string[];
+    idempotencyKey: string | undefined;
+  },
+): Promise<AcceptUpsertResult> {
   const outcome = await acceptRequest(deps.prisma, {
     orgId: input.orgId,
-    operation: upsertContactOperation,
-    payload: parsed.payload as Record<string, never>,
-    payloadHash: payloadHash(parsed.payload),
-    identityKeys: identityKeysOf(parsed.payload),
-    idempotencyKey,
+    operation: input.operation,
+    payload: input.payload as Record<string, never>,
+    payloadHash: payloadHash(input.payload),
+    identityKeys: input.identityKeys,
+    idempotencyKey: input.idempotencyKey,
     idempotencyWindowMs: deps.idempotencyWindowMs,
   });
   if (outcome.kind === "idempotency_key_reused") {

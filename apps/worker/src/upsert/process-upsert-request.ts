@@ -1,5 +1,7 @@
 import { hasEarlierUnwrittenRequest, markRequestRunning } from "@upsert/db";
+import { intakeOperations } from "@upsert/queue";
 import { type EnrichDeps, enrichCreatedRecords } from "./enrich-created-records";
+import { writeReenrichment } from "./write-reenrichment";
 import { type WriteOptions, writeUpsert } from "./write-upsert";
 
 export type ProcessOutcome =
@@ -22,6 +24,10 @@ export async function processUpsertRequest(
 ): Promise<ProcessOutcome> {
   const request = await markRequestRunning(deps.prisma, requestId);
   if (!request) return { kind: "done" };
+  if (request.operation === intakeOperations.enrichContact) {
+    if (!request.writtenAt && !(await writeReenrichment(deps.prisma, request))) return { kind: "done" };
+    return enrichCreatedRecords(deps, requestId);
+  }
   if (!request.writtenAt) {
     const written = await writeUpsert(deps.prisma, request, {
       signal: deps.signal,

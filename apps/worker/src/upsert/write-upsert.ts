@@ -51,6 +51,22 @@ export async function writeUpsert(
   request: IntakeRecord,
   options: WriteOptions = {},
 ): Promise<WriteOutcome> {
+  // Cheap pre-check without locks: a request behind an unwritten earlier one for the same person
+  // waits at once, instead of queueing on that person's identity lock only to find it must wait
+  // (with a deep backlog on a few identities, that queue was where the time went). Re-checked
+  // under the locks below, with the matched contacts' keys too.
+  const ownOrderingKeys = request.identityKeys.filter((key) => !key.startsWith("domain:"));
+  if (
+    !options.unsafeBreak &&
+    (await hasEarlierUnwrittenRequest(prisma, {
+      orgId: request.orgId,
+      seq: request.seq,
+      keys: ownOrderingKeys,
+    }))
+  ) {
+    await recordRequestWaiting(prisma, request.id);
+    return { kind: "wait", orderingKeys: ownOrderingKeys };
+  }
   let keys = request.identityKeys;
   for (let round = 0; round < maxLockRounds; round += 1) {
     const outcome = await runInTransaction(prisma, async (tx) => {

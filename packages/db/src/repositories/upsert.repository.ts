@@ -191,6 +191,11 @@ export async function loadAccountForUpdate(tx: Tx, id: string): Promise<AccountR
   return row ? toAccountRecord(row) : null;
 }
 
+/** A re-enrichment is owed: the contact waits for the provider again (its values stay). */
+export async function markContactEnrichmentPending(tx: Tx, id: string): Promise<void> {
+  await tx.contact.update({ where: { id }, data: { enrichmentStatus: "pending", enrichmentError: null } });
+}
+
 export async function saveContactEnrichment(
   tx: Tx,
   contact: ContactRecord,
@@ -234,7 +239,7 @@ export async function markRequestRunning(prisma: PrismaClient, id: string): Prom
  * The request waits for an earlier one: to its caller it is queued again, and this run does not
  * count as an attempt (attempts count runs that could do their work: crashes, retries).
  */
-export async function recordRequestWaiting(tx: Tx, id: string): Promise<void> {
+export async function recordRequestWaiting(tx: PrismaClient | Tx, id: string): Promise<void> {
   await tx.$executeRaw`
     UPDATE intake_requests SET status = 'queued', stage = NULL, attempts = GREATEST(attempts - 1, 0)
     WHERE id = ${id}::uuid AND status = 'running'`;
