@@ -27,10 +27,12 @@ export function withAnswerCache(provider: ResilientProvider, options: AnswerCach
     kind: "person" | "company",
     identity: string | null,
     ask: () => Promise<T>,
+    fresh: boolean | undefined,
   ): Promise<T> {
     if (!identity) return ask();
     const key = keyOf(kind, identity);
-    const hit = await redis.get(key).catch(() => null);
+    // A fresh answer was asked for (re-enrichment): skip the read, keep the new answer.
+    const hit = fresh ? null : await redis.get(key).catch(() => null);
     if (hit !== null) {
       logger.info(
         { provider: provider.name, [kind]: kind === "person" ? true : identity },
@@ -46,10 +48,13 @@ export function withAnswerCache(provider: ResilientProvider, options: AnswerCach
   return {
     ...provider,
     enrichPerson: (query, callOptions) =>
-      cached("person", query.email?.toLowerCase() ?? query.linkedinUrl, () =>
-        provider.enrichPerson(query, callOptions),
+      cached(
+        "person",
+        query.email?.toLowerCase() ?? query.linkedinUrl,
+        () => provider.enrichPerson(query, callOptions),
+        callOptions?.fresh,
       ),
     enrichCompany: (domain, callOptions) =>
-      cached("company", domain, () => provider.enrichCompany(domain, callOptions)),
+      cached("company", domain, () => provider.enrichCompany(domain, callOptions), callOptions?.fresh),
   };
 }

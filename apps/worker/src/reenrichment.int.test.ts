@@ -24,7 +24,6 @@ beforeAll(async () => {
     workerEnv: {
       ENRICHMENT_PROVIDER: "webhook",
       ENRICHMENT_WEBHOOK_URL: provider.url,
-      ENRICHMENT_CACHE_TTL_S: "0", // the retry must reach the provider
     },
   });
 }, 60_000);
@@ -60,6 +59,13 @@ it("a failed enrichment is retried on request, filling only what no caller sent"
     title: "CTO",
     enrichment: { status: "applied" },
   });
+  // Asked again, it asks the provider again: a re-enrichment does not take the cached answer.
+  const personCalls = () => provider.requests.filter((r) => r.body.includes('"type":"person"')).length;
+  const callsBefore = personCalls();
+  const again = await stack.call<{ data: { job_id: string } }>("POST", `/v1/contacts/${contactId}/enrich`);
+  expect((await stack.finished(again.body.data.job_id)).status).toBe("succeeded");
+  expect(personCalls()).toBe(callsBefore + 1);
+
   const asked = provider.requests.filter((r) => r.body.includes('"person"')).at(-1);
   expect(JSON.parse(asked?.body ?? "{}")).toMatchObject({
     type: "person",

@@ -29,6 +29,8 @@ export interface CompanyEnrichment {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Ask the provider itself, not a cache of earlier answers (re-enrichment). */
+  fresh?: boolean;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type PersonEnrichment,
   type PersonQuery,
 } from "@upsert/enrichment";
+import { intakeOperations } from "@upsert/queue";
 import type { OrgBudget } from "../enrichment-quota";
 import { loadContactResponse } from "./contact-result";
 
@@ -79,7 +80,8 @@ export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string):
     const reason = `the organisation's enrichment budget of ${deps.budget?.limit} provider calls is spent`;
     answer = { ok: false, reason, retryable: true, retryAfterMs: refillMs };
   } else {
-    answer = await askProvider(deps, person, domain);
+    // A re-enrichment (POST /v1/contacts/:id/enrich) wants the provider's current answer.
+    answer = await askProvider(deps, person, domain, request.operation === intakeOperations.enrichContact);
   }
   if (!answer.ok && answer.retryable && mayDefer) {
     // The records stay `pending`; the job comes back later and asks again, with a new reservation.
@@ -166,9 +168,10 @@ async function askProvider(
   deps: EnrichDeps,
   person: PersonQuery | null,
   domain: string | null,
+  fresh: boolean,
 ): Promise<Answer> {
   deps.logger.debug({ provider: deps.provider.name, person: person !== null, domain }, "enriching");
-  const options = { signal: deps.signal };
+  const options = { signal: deps.signal, fresh };
   try {
     const [personAnswer, company] = await Promise.all([
       person ? deps.provider.enrichPerson(person, options) : null,
