@@ -98,7 +98,8 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
         await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();
       }
-      logger.debug("upsert processed");
+      // The run's last line: everything it logged (provider calls included) comes before it.
+      logger.info("upsert processed");
     } finally {
       endRun();
     }

@@ -40,7 +40,7 @@ export interface Stack {
    * its own, so a worker's run stops just before its write; the returned function releases it.
    */
   holdIdentityLock(key: string): Promise<() => Promise<void>>;
-  /** Waits until no accepted request is queued or running. */
+  /** Waits until no accepted request is queued or running, and the workers' logs have caught up. */
   drain(timeoutMs?: number): Promise<void>;
   /** How many calls the workers' logs say reached the enrichment provider (of one kind, or all). */
   providerCalls(kind?: "person" | "company"): number;
@@ -93,6 +93,26 @@ export async function startStack(options: {
   const apiUrl = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" };
 
+  /**
+   * Job states are read over HTTP or SQL, the workers' logs over pipes that may lag behind them:
+   * waits for each run's last line, so counts taken from the logs (providerCalls) are complete.
+   * A worker SIGKILLed between its commit and that line never writes it, so this gives up after a
+   * few seconds instead of failing; an assertion on the counts still fails if they are short.
+   */
+  async function logsCaughtUp(jobIds: string[]) {
+    await waitFor(
+      () => {
+        const logged = new Set<string>();
+        for (const w of workers)
+          for (const line of w.output().split("\n"))
+            if (line.includes('"msg":"upsert processed"'))
+              logged.add(/"jobId":"([^"]+)"/.exec(line)?.[1] ?? "");
+        return jobIds.every((id) => logged.has(id));
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    ).catch(() => undefined);
+  }
+
   return {
     db,
     database,
@@ -121,7 +141,7 @@ export async function startStack(options: {
       return { status: res.status, body: (await res.json()) as never };
     },
     async finished(jobId, timeoutMs = 30_000) {
-      return waitFor(
+      const job = await waitFor(
         async () => {
           const res = await fetch(`${apiUrl}/v1/jobs/${jobId}`, { headers });
           const { data } = (await res.json()) as { data: JobView };
@@ -129,6 +149,8 @@ export async function startStack(options: {
         },
         { timeoutMs, intervalMs: 100, message: `job ${jobId} did not finish` },
       );
+      if (job.status === "succeeded") await logsCaughtUp([jobId]);
+      return job;
     },
     async job(id) {
       const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
@@ -163,6 +185,11 @@ export async function startStack(options: {
           (await db.prisma.intakeRequest.count({ where: { status: { in: ["queued", "running"] } } })) === 0,
         { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
       );
+      const succeeded = await db.prisma.intakeRequest.findMany({
+        where: { status: "succeeded" },
+        select: { id: true },
+      });
+      await logsCaughtUp(succeeded.map((r) => r.id));
     },
     providerCalls: (kind) =>
       workers
