@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
-import { closeRedis, createRedis, createUpsertProducer } from "@upsert/queue";
+import { closeRedis, createJobProducer, createRedis, upsertContactJob } from "@upsert/queue";
 import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
@@ -13,7 +13,7 @@ const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG
 const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
 const redis = createRedis(env.REDIS_URL, "producer");
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
-const producer = createUpsertProducer({ connection: redis, prefix: env.QUEUE_PREFIX });
+const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: env.QUEUE_PREFIX });
 
 const app = createApp({
   prisma: db.prisma,

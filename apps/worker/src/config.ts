@@ -15,8 +15,10 @@ export const workerEnvSchema = z
     QUEUE_PREFIX: queuePrefixSchema,
     LOG_LEVEL: logLevelSchema,
     LOG_PRETTY: logPrettySchema,
-    /** Jobs one process runs at once. Enrichment waits on the network, so this is high. */
+    /** Upsert (write) jobs one process runs at once; each holds a database connection briefly. */
     WORKER_CONCURRENCY: positiveIntSchema(50),
+    /** Enrichment jobs one process runs at once (mostly waiting on the provider). */
+    ENRICHMENT_CONCURRENCY: positiveIntSchema(50),
     /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */
     JOB_LOCK_MS: positiveIntSchema(30_000),
     /** How often each worker looks for stalled jobs. */

@@ -1,14 +1,15 @@
 import type { Logger } from "@upsert/config";
 import {
+  findRequestsOwedEnrichment,
   findRunnableWaitingRequests,
   findUnfinishedRequests,
   type Prisma,
   purgeFinishedRequests,
 } from "@upsert/db";
-import type { UpsertProducer } from "@upsert/queue";
+import type { JobProducer } from "@upsert/queue";
 
 export interface Dispatcher {
-  /** One pass: make sure every unfinished accepted request has a live job. */
+  /** One pass: make sure every unfinished request, and every owed enrichment, has a live job. */
   dispatchOnce(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -16,13 +17,15 @@ export interface Dispatcher {
 /**
  * Postgres is the record of accepted requests; Redis only schedules them. The dispatcher closes
  * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: every
- * interval it hands each unfinished request older than `minAgeMs` to `ensureEnqueued`, which is a
- * no-op for jobs Redis still has. It also wakes waiting requests whose turn has come (see
+ * interval it hands each unfinished request older than `minAgeMs` to the upsert queue's
+ * `ensureEnqueued`, and each request owing enrichment for that long to the enrichment queue's,
+ * which are no-ops for jobs Redis still has. It also wakes waiting requests whose turn has come (see
  * findRunnableWaitingRequests). Every worker process runs one; they do not need to coordinate.
  */
 export function startDispatcher(options: {
   prisma: Prisma;
-  producer: UpsertProducer;
+  producer: JobProducer;
+  enrichmentProducer: JobProducer;
   logger: Logger;
   intervalMs: number;
   minAgeMs: number;
@@ -44,6 +47,15 @@ export function startDispatcher(options: {
       rows.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
     );
     if (recreated > 0) log.warn({ recreated, checked: rows.length }, "re-enqueued accepted requests");
+    const owed = await findRequestsOwedEnrichment(options.prisma, {
+      dueBefore: new Date(Date.now() - options.minAgeMs),
+      limit: batchSize,
+    });
+    const enrichments = await options.enrichmentProducer.ensureEnqueued(
+      owed.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
+    );
+    if (enrichments > 0)
+      log.warn({ recreated: enrichments, checked: owed.length }, "re-enqueued enrichment jobs");
     // Wake-ups a crashed worker never sent: the heads of waiting chains run now, not after their
     // (long) fallback delay.
     const heads = await findRunnableWaitingRequests(options.prisma, {
@@ -53,7 +65,7 @@ export function startDispatcher(options: {
     let woken = 0;
     for (const id of heads) if (await options.producer.promote(id)) woken += 1;
     if (woken > 0) log.info({ woken }, "woke waiting requests whose turn had come");
-    return recreated;
+    return recreated + enrichments;
   };
 
   const tick = async () => {

@@ -1,12 +1,21 @@
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb } from "@upsert/db";
-import { closeRedis, createRedis, createUpsertProducer, upsertContactJob } from "@upsert/queue";
+import {
+  closeRedis,
+  createJobProducer,
+  createRedis,
+  enrichContactJob,
+  type RequestJobSpec,
+  upsertContactJob,
+} from "@upsert/queue";
 import { Worker } from "bullmq";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
-import { createUpsertContactProcessor } from "./processors/upsert-contact.processor";
+import { createRequestJobProcessor, type RequestJobProcessor } from "./processors/request-job.processor";
+import { enrichCreatedRecords } from "./upsert/enrich-created-records";
+import { processUpsertRequest } from "./upsert/process-upsert-request";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
 const logger = createLogger({ name: "worker", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -16,54 +25,88 @@ const producerRedis = createRedis(env.REDIS_URL, "producer");
 for (const redis of [workerRedis, producerRedis]) {
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 }
-const producer = createUpsertProducer({ connection: producerRedis, prefix: env.QUEUE_PREFIX });
+const queueOptions = { connection: producerRedis, prefix: env.QUEUE_PREFIX };
+const upsertProducer = createJobProducer(upsertContactJob, queueOptions);
+const enrichmentProducer = createJobProducer(enrichContactJob, queueOptions);
 const provider = createEnrichmentProvider(env, logger, producerRedis);
-
-const processor = createUpsertContactProcessor({
-  prisma: db.prisma,
-  provider,
-  logger,
-  enrichmentDeferForMs: env.ENRICHMENT_DEFER_MAX_MS,
-  budget: createOrgBudget({
-    redis: producerRedis,
-    prefix: env.QUEUE_PREFIX,
-    limit: env.ENRICHMENT_ORG_BUDGET,
-    windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
-  }),
-  orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
-  lockMs: env.JOB_LOCK_MS,
-  producer,
-  unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
-});
-const worker = new Worker(upsertContactJob.queue, processor.process, {
-  connection: workerRedis,
+const budget = createOrgBudget({
+  redis: producerRedis,
   prefix: env.QUEUE_PREFIX,
-  concurrency: env.WORKER_CONCURRENCY,
-  // A job whose process dies is handed to another worker after at most lock + stalled interval.
-  lockDuration: env.JOB_LOCK_MS,
-  stalledInterval: env.STALLED_INTERVAL_MS,
-  // A stalled job is simply run again (processing is idempotent), however often that happens.
-  maxStalledCount: 1_000,
+  limit: env.ENRICHMENT_ORG_BUDGET,
+  windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
 });
-worker.on("failed", (job, err) =>
-  logger.warn({ jobId: job?.id, err, attemptsMade: job?.attemptsMade }, "job attempt failed"),
-);
-worker.on("error", (err) => logger.error({ err }, "worker error"));
-// A job whose lock could not be renewed (event loop stalled, Redis unreachable) may already run on
-// another worker: its run here must stop before its write (see writeUpsert).
-worker.on("lockRenewalFailed", (jobIds) => {
-  processor
-    .abandonLostRuns(jobIds, (id) =>
-      producerRedis.get(`${env.QUEUE_PREFIX}:${upsertContactJob.queue}:${id}:lock`),
-    )
-    .catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
+const processorOptions = {
+  logger,
+  lockMs: env.JOB_LOCK_MS,
+  orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
+};
+
+/** The writes: match, resolve the account, create or update; then hand over to enrichment. */
+const upsertProcessor = createRequestJobProcessor({
+  ...processorOptions,
+  producer: upsertProducer,
+  run: (requestId, { signal, logger }) =>
+    processUpsertRequest(
+      {
+        prisma: db.prisma,
+        logger,
+        signal,
+        unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
+        wake: (id) => upsertProducer.promote(id),
+        enqueueEnrichment: (job) => enrichmentProducer.enqueue(job),
+      },
+      requestId,
+    ),
 });
+/** The provider calls: slow, rate-limited, deferred while the provider is unavailable. */
+const enrichmentProcessor = createRequestJobProcessor({
+  ...processorOptions,
+  producer: enrichmentProducer,
+  run: (requestId, { signal, logger }) =>
+    enrichCreatedRecords(
+      { prisma: db.prisma, provider, logger, signal, budget, deferForMs: env.ENRICHMENT_DEFER_MAX_MS },
+      requestId,
+    ),
+});
+
+function startWorker(spec: RequestJobSpec, processor: RequestJobProcessor, concurrency: number): Worker {
+  const worker = new Worker(spec.queue, processor.process, {
+    connection: workerRedis,
+    prefix: env.QUEUE_PREFIX,
+    concurrency,
+    // A job whose process dies is handed to another worker after at most lock + stalled interval.
+    lockDuration: env.JOB_LOCK_MS,
+    stalledInterval: env.STALLED_INTERVAL_MS,
+    // A stalled job is simply run again (processing is idempotent), however often that happens.
+    maxStalledCount: 1_000,
+  });
+  worker.on("failed", (job, err) =>
+    logger.warn(
+      { queue: spec.queue, jobId: job?.id, err, attemptsMade: job?.attemptsMade },
+      "job attempt failed",
+    ),
+  );
+  worker.on("error", (err) => logger.error({ queue: spec.queue, err }, "worker error"));
+  // A job whose lock could not be renewed (event loop stalled, Redis unreachable) may already run
+  // on another worker: its run here must stop before it writes (see writeUpsert).
+  worker.on("lockRenewalFailed", (jobIds) => {
+    processor
+      .abandonLostRuns(jobIds, (id) => producerRedis.get(`${env.QUEUE_PREFIX}:${spec.queue}:${id}:lock`))
+      .catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
+  });
+  return worker;
+}
+const workers = [
+  startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY),
+  startWorker(enrichContactJob, enrichmentProcessor, env.ENRICHMENT_CONCURRENCY),
+];
 if (env.UNSAFE_BREAK_FOR_TESTS)
   logger.error({ break: env.UNSAFE_BREAK_FOR_TESTS }, "UNSAFE_BREAK_FOR_TESTS is set: guarantees are OFF");
 
 const dispatcher = startDispatcher({
   prisma: db.prisma,
-  producer,
+  producer: upsertProducer,
+  enrichmentProducer,
   logger,
   intervalMs: env.DISPATCH_INTERVAL_MS,
   minAgeMs: env.DISPATCH_MIN_AGE_MS,
@@ -79,17 +122,24 @@ const logProviderStats = () => {
 };
 const statsTimer = setInterval(logProviderStats, env.PROVIDER_STATS_INTERVAL_MS);
 statsTimer.unref();
-logger.info({ concurrency: env.WORKER_CONCURRENCY, prefix: env.QUEUE_PREFIX }, "worker started");
+logger.info(
+  {
+    concurrency: env.WORKER_CONCURRENCY,
+    enrichmentConcurrency: env.ENRICHMENT_CONCURRENCY,
+    prefix: env.QUEUE_PREFIX,
+  },
+  "worker started",
+);
 
 const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
-// worker.close() stops taking jobs and waits for active ones to finish.
-shutdown.add("worker", () => worker.close());
+// Worker.close() stops taking jobs and waits for active ones to finish.
+shutdown.add("workers", () => Promise.all(workers.map((worker) => worker.close())));
 shutdown.add("dispatcher", () => dispatcher.stop());
 shutdown.add("provider stats", async () => {
   clearInterval(statsTimer);
   logProviderStats();
 });
-shutdown.add("queue producer", () => producer.close());
+shutdown.add("queue producers", () => Promise.all([upsertProducer.close(), enrichmentProducer.close()]));
 shutdown.add("redis", () => Promise.all([closeRedis(workerRedis), closeRedis(producerRedis)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -77,14 +77,16 @@ async function job(id: string): Promise<Job> {
   return ((await res.json()) as { data: Job }).data;
 }
 
+/** The job once it has succeeded or failed and its enrichment job, if it had one, has finished. */
 async function finished(id: string): Promise<Job> {
-  return waitFor(
+  await waitFor(
     async () => {
-      const current = await job(id);
-      return current.status === "succeeded" || current.status === "failed" ? current : null;
+      const row = await db.prisma.intakeRequest.findUniqueOrThrow({ where: { id } });
+      return (row.status === "succeeded" || row.status === "failed") && !row.enrichmentDueAt;
     },
     { timeoutMs: 20_000, intervalMs: 100, message: `job ${id} did not finish` },
   );
+  return job(id);
 }
 
 describe("an upsert, end to end", () => {

@@ -1,9 +1,11 @@
+export { createJobProducer, type JobProducer } from "./job-producer";
 export { type QueueName, queueNames } from "./queue-names";
 export { closeRedis, createRedis, type Redis } from "./redis";
 export {
+  enrichContactJob,
   intakeOperations,
-  type UpsertContactJobPayload,
+  type RequestJobPayload,
+  type RequestJobSpec,
+  requestJobPayloadSchema,
   upsertContactJob,
-  upsertContactJobPayloadSchema,
-} from "./upsert-contact.job";
-export { createUpsertProducer, type UpsertProducer } from "./upsert-producer";
+} from "./request-jobs";

@@ -2,6 +2,7 @@
 // under the old name, so a rename needs a migration plan (drain, then switch).
 export const queueNames = {
   upsertContact: "contact-upsert",
+  enrichContact: "contact-enrichment",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

@@ -9,11 +9,11 @@ import {
   parseUpsertContactRequest,
   payloadHash,
 } from "@upsert/domain";
-import { intakeOperations, type UpsertProducer } from "@upsert/queue";
+import { intakeOperations, type JobProducer } from "@upsert/queue";
 
 export interface AcceptUpsertDeps {
   prisma: Prisma;
-  producer: UpsertProducer;
+  producer: JobProducer;
   logger: Logger;
   defaultPhoneRegion: CountryCode;
   idempotencyWindowMs: number;

@@ -2,7 +2,13 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createLogger } from "@upsert/config";
 import { createDb, type Db } from "@upsert/db";
-import { createRedis, createUpsertProducer, type Redis, type UpsertProducer } from "@upsert/queue";
+import {
+  createJobProducer,
+  createRedis,
+  type JobProducer,
+  type Redis,
+  upsertContactJob,
+} from "@upsert/queue";
 import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
 import { createApiKeyAuthenticator } from "../http/authenticate";
@@ -11,7 +17,7 @@ export interface TestApi {
   url: string;
   db: Db;
   redis: Redis;
-  producer: UpsertProducer;
+  producer: JobProducer;
   call(
     method: string,
     path: string,
@@ -31,7 +37,7 @@ export async function startTestApi(options: {
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
-  const producer = createUpsertProducer({ connection: redis, prefix: options.queuePrefix });
+  const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
   const app = createApp({
     prisma: db.prisma,
     logger,

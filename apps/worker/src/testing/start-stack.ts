@@ -1,4 +1,5 @@
 import { createDb, createOrganization, type Db } from "@upsert/db";
+import { enrichContactJob, upsertContactJob } from "@upsert/queue";
 import {
   type AppProcess,
   createTestDatabase,
@@ -32,7 +33,7 @@ export interface Stack {
   put(body: unknown): Promise<{ status: number; jobId: string }>;
   /** Any API call with this stack's key; the parsed JSON body. */
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  /** Polls the job until it succeeds or fails. */
+  /** Polls until the job has succeeded or failed, and its enrichment job (if any) has finished. */
   finished(jobId: string, timeoutMs?: number): Promise<JobView>;
   job(id: string): Promise<JobView>;
   /**
@@ -40,7 +41,10 @@ export interface Stack {
    * its own, so a worker's run stops just before its write; the returned function releases it.
    */
   holdIdentityLock(key: string): Promise<() => Promise<void>>;
-  /** Waits until no accepted request is queued or running, and the workers' logs have caught up. */
+  /**
+   * Waits until no accepted request is queued or running or owed enrichment, and the workers'
+   * logs have caught up.
+   */
   drain(timeoutMs?: number): Promise<void>;
   /** How many calls the workers' logs say reached the enrichment provider (of one kind, or all). */
   providerCalls(kind?: "person" | "company"): number;
@@ -95,22 +99,35 @@ export async function startStack(options: {
 
   /**
    * Job states are read over HTTP or SQL, the workers' logs over pipes that may lag behind them:
-   * waits for each run's last line, so counts taken from the logs (providerCalls) are complete.
-   * A worker SIGKILLed between its commit and that line never writes it, so this gives up after a
-   * few seconds instead of failing; an assertion on the counts still fails if they are short.
+   * waits for the last line of each request's runs (the upsert job's, and the enrichment job's
+   * when it had one), so counts taken from the logs (providerCalls) are complete. A worker
+   * SIGKILLed between its commit and that line never writes it, so this gives up after a few
+   * seconds instead of failing; an assertion on the counts still fails if they are short.
    */
-  async function logsCaughtUp(jobIds: string[]) {
+  async function logsCaughtUp(where: { id: string } | { status: "succeeded" }) {
+    const rows = await db.prisma.intakeRequest.findMany({ where, select: { id: true, enrichedAt: true } });
     await waitFor(
       () => {
         const logged = new Set<string>();
         for (const w of workers)
-          for (const line of w.output().split("\n"))
-            if (line.includes('"msg":"upsert processed"'))
-              logged.add(/"jobId":"([^"]+)"/.exec(line)?.[1] ?? "");
-        return jobIds.every((id) => logged.has(id));
+          for (const line of w.output().split("\n")) {
+            const run =
+              line.includes('"msg":"job processed"') && /"queue":"([^"]+)","jobId":"([^"]+)"/.exec(line);
+            if (run) logged.add(`${run[1]}:${run[2]}`);
+          }
+        return rows.every(
+          (row) =>
+            logged.has(`${upsertContactJob.queue}:${row.id}`) &&
+            (!row.enrichedAt || logged.has(`${enrichContactJob.queue}:${row.id}`)),
+        );
       },
       { timeoutMs: 5_000, intervalMs: 50 },
     ).catch(() => undefined);
+  }
+
+  async function job(id: string): Promise<JobView> {
+    const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
+    return ((await res.json()) as { data: JobView }).data;
   }
 
   return {
@@ -141,21 +158,17 @@ export async function startStack(options: {
       return { status: res.status, body: (await res.json()) as never };
     },
     async finished(jobId, timeoutMs = 30_000) {
-      const job = await waitFor(
+      await waitFor(
         async () => {
-          const res = await fetch(`${apiUrl}/v1/jobs/${jobId}`, { headers });
-          const { data } = (await res.json()) as { data: JobView };
-          return data.status === "succeeded" || data.status === "failed" ? data : null;
+          const row = await db.prisma.intakeRequest.findUnique({ where: { id: jobId } });
+          return (row?.status === "succeeded" || row?.status === "failed") && !row.enrichmentDueAt;
         },
-        { timeoutMs, intervalMs: 100, message: `job ${jobId} did not finish` },
+        { timeoutMs, intervalMs: 100, message: `job ${jobId} did not finish (with its enrichment)` },
       );
-      if (job.status === "succeeded") await logsCaughtUp([jobId]);
-      return job;
+      await logsCaughtUp({ id: jobId });
+      return job(jobId);
     },
-    async job(id) {
-      const res = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers });
-      return ((await res.json()) as { data: JobView }).data;
-    },
+    job,
     async holdIdentityLock(key) {
       let release = () => {};
       const released = new Promise<void>((resolve) => {
@@ -182,14 +195,12 @@ export async function startStack(options: {
     async drain(timeoutMs = 60_000) {
       await waitFor(
         async () =>
-          (await db.prisma.intakeRequest.count({ where: { status: { in: ["queued", "running"] } } })) === 0,
+          (await db.prisma.intakeRequest.count({
+            where: { OR: [{ status: { in: ["queued", "running"] } }, { enrichmentDueAt: { not: null } }] },
+          })) === 0,
         { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
       );
-      const succeeded = await db.prisma.intakeRequest.findMany({
-        where: { status: "succeeded" },
-        select: { id: true },
-      });
-      await logsCaughtUp(succeeded.map((r) => r.id));
+      await logsCaughtUp({ status: "succeeded" });
     },
     providerCalls: (kind) =>
       workers

@@ -64,12 +64,15 @@ export async function checkHistory(
 
   const rows = await prisma.intakeRequest.findMany({
     where: { orgId: stack.orgId },
-    select: { id: true, seq: true, status: true, error: true },
+    select: { id: true, seq: true, status: true, error: true, enrichmentDueAt: true },
   });
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const accepted = sent.filter((s) => s.status === 202);
   const lost = accepted.filter((s) => !rowById.has(s.jobId)).length;
-  const stuck = rows.filter((r) => r.status === "queued" || r.status === "running").length;
+  // Stuck: not finished, or written but its enrichment job never finished.
+  const stuck = rows.filter(
+    (r) => r.status === "queued" || r.status === "running" || r.enrichmentDueAt,
+  ).length;
   const unexpectedFailures = rows.filter(
     (r) => r.status === "failed" && (r.error as { code?: string } | null)?.code !== "conflict",
   ).length;

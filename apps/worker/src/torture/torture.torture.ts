@@ -408,7 +408,11 @@ describe.sequential("torture", () => {
     for (const workers of [1, 2, 4]) {
       const stack = await startStack({
         workers,
-        workerEnv: { ENRICHMENT_LATENCY_MS: String(latencyMs), WORKER_CONCURRENCY: String(concurrency) },
+        workerEnv: {
+          ENRICHMENT_LATENCY_MS: String(latencyMs),
+          WORKER_CONCURRENCY: String(concurrency),
+          ENRICHMENT_CONCURRENCY: String(concurrency),
+        },
       });
       try {
         // Distinct people at distinct domains: nothing orders or locks one against another.

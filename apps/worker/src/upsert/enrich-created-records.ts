@@ -3,8 +3,9 @@ import {
   findRequest,
   loadAccountForUpdate,
   loadContactForUpdate,
+  lockIntakeRequest,
   type Prisma,
-  recordRequestSucceeded,
+  recordEnrichmentFinished,
   runInTransaction,
   saveAccountEnrichment,
   saveContactEnrichment,
@@ -25,6 +26,7 @@ import {
 } from "@upsert/enrichment";
 import { intakeOperations } from "@upsert/queue";
 import type { OrgBudget } from "../enrichment-quota";
+import type { RequestJobOutcome } from "../processors/request-job.processor";
 import { loadContactResponse } from "./contact-result";
 
 export interface EnrichDeps {
@@ -42,8 +44,6 @@ export interface EnrichDeps {
   signal?: AbortSignal;
 }
 
-export type EnrichOutcome = { kind: "done" } | { kind: "defer"; delayMs: number; reason: string };
-
 /** When the provider gives no time to come back: how long a deferred enrichment waits. */
 const defaultDeferMs = 30_000;
 
@@ -54,14 +54,18 @@ type Answer =
   | { ok: false; reason: string; retryable: boolean; retryAfterMs?: number };
 
 /**
- * The slow half of a request that created something: ask the provider about the new contact
- * and/or the new account (outside any transaction or lock), then merge what it knows into fields
- * no request has written, and finish the job. The merges check the records' enrichment status
- * under row locks, so a second run changes nothing.
+ * The enrichment job of a written request that created something: ask the provider about the new
+ * contact and/or the new account (outside any transaction or lock), then merge what it knows into
+ * fields no request has written, and record how it went on the request. The merges check the
+ * records' enrichment status under row locks, and the request's own row says whether enrichment
+ * is still owed, so a second run changes nothing.
  */
-export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string): Promise<EnrichOutcome> {
+export async function enrichCreatedRecords(
+  deps: EnrichDeps,
+  requestId: string,
+): Promise<Extract<RequestJobOutcome, { kind: "done" | "defer" }>> {
   const request = await findRequest(deps.prisma, requestId);
-  if (request?.status !== "running" || !request.contactId) return { kind: "done" };
+  if (!request?.enrichmentDueAt || !request.contactId) return { kind: "done" };
   const payload = request.payload as UpsertContactPayload;
   const stored = (request.result ?? {}) as StoredResult;
   const contactCreated = stored.enrichment === "pending";
@@ -91,6 +95,8 @@ export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string):
   const context = { provider: deps.provider.name, seq: Number(request.seq) };
 
   await runInTransaction(deps.prisma, async (tx) => {
+    // A run that lost its job to another may get here second: the first one's record stands.
+    if (!(await lockIntakeRequest(tx, request.id))?.enrichmentDueAt) return;
     const contact = contactCreated ? await loadContactForUpdate(tx, request.contactId as string) : null;
     if (contact && contact.enrichmentStatus === "pending") {
       if (answer.ok && answer.person) {
@@ -119,7 +125,7 @@ export async function enrichCreatedRecords(deps: EnrichDeps, requestId: string):
           ? "applied"
           : "skipped";
     const contactView = await loadContactResponse(tx, request.orgId, request.contactId as string);
-    await recordRequestSucceeded(tx, request.id, {
+    await recordEnrichmentFinished(tx, request.id, {
       ...stored,
       enrichment,
       ...(answer.ok || !contactCreated ? {} : { enrichment_error: answer.reason }),

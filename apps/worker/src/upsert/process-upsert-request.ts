@@ -1,47 +1,57 @@
-import { hasEarlierUnwrittenRequest, markRequestRunning } from "@upsert/db";
-import { intakeOperations } from "@upsert/queue";
-import { type EnrichDeps, enrichCreatedRecords } from "./enrich-created-records";
+import type { Logger } from "@upsert/config";
+import { findRequest, hasEarlierUnwrittenRequest, markRequestRunning, type Prisma } from "@upsert/db";
+import { intakeOperations, type RequestJobPayload } from "@upsert/queue";
+import type { RequestJobOutcome } from "../processors/request-job.processor";
 import { writeReenrichment } from "./write-reenrichment";
 import { type WriteOptions, writeUpsert } from "./write-upsert";
 
-export type ProcessOutcome =
-  | { kind: "done" }
-  /** Written; enrichment must wait for the provider (see enrichCreatedRecords). */
-  | { kind: "defer"; delayMs: number; reason: string }
-  /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
-  | { kind: "wait"; stillWaiting: () => Promise<boolean> };
+export interface UpsertDeps {
+  prisma: Prisma;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Runs a waiting request now (its turn has come). */
+  wake(requestId: string): Promise<unknown>;
+  /** Queues the enrichment job of a written request. */
+  enqueueEnrichment(job: RequestJobPayload): Promise<unknown>;
+  unsafeBreak?: WriteOptions["unsafeBreak"];
+}
 
 /**
- * Runs one accepted upsert to completion. Safe to run any number of times: a finished request is
- * left alone, a written one resumes at enrichment, and the write itself is all-or-nothing.
+ * The write half of one accepted request, run by its job on the upsert queue. Safe to run any
+ * number of times: a finished request is left alone, and the write itself is all-or-nothing. What
+ * the write created is enriched by a job of its own, so the provider never holds up a write.
  */
-export async function processUpsertRequest(
-  deps: EnrichDeps & {
-    wake: (requestId: string) => Promise<unknown>;
-    unsafeBreak?: WriteOptions["unsafeBreak"];
-  },
-  requestId: string,
-): Promise<ProcessOutcome> {
+export async function processUpsertRequest(deps: UpsertDeps, requestId: string): Promise<RequestJobOutcome> {
   const request = await markRequestRunning(deps.prisma, requestId);
-  if (!request) return { kind: "done" };
+  if (!request) {
+    // Finished before; but a run that wrote it may have died before queueing its enrichment.
+    const finished = await findRequest(deps.prisma, requestId);
+    if (finished?.enrichmentDueAt) await handOverToEnrichment(deps, finished);
+    return { kind: "done" };
+  }
   if (request.operation === intakeOperations.enrichContact) {
-    if (!request.writtenAt && !(await writeReenrichment(deps.prisma, request))) return { kind: "done" };
-    return enrichCreatedRecords(deps, requestId);
+    if (await writeReenrichment(deps.prisma, request)) await handOverToEnrichment(deps, request);
+    return { kind: "done" };
   }
-  if (!request.writtenAt) {
-    const written = await writeUpsert(deps.prisma, request, {
-      signal: deps.signal,
-      unsafeBreak: deps.unsafeBreak,
-    });
-    if (written.kind === "wait") {
-      const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
-      return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };
-    }
-    for (const next of written.nextRequestIds) {
-      // Without this the next request for the same person would sit out its fallback delay.
-      deps.wake(next).catch((err: unknown) => deps.logger.warn({ err }, "could not wake next request"));
-    }
-    if (written.kind === "finished") return { kind: "done" };
+  const written = await writeUpsert(deps.prisma, request, {
+    signal: deps.signal,
+    unsafeBreak: deps.unsafeBreak,
+  });
+  if (written.kind === "wait") {
+    const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
+    return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };
   }
-  return enrichCreatedRecords(deps, requestId);
+  for (const next of written.nextRequestIds) {
+    // Without this the next request for the same person would sit out its fallback delay.
+    deps.wake(next).catch((err: unknown) => deps.logger.warn({ err }, "could not wake next request"));
+  }
+  if (written.kind === "written") await handOverToEnrichment(deps, request);
+  return { kind: "done" };
+}
+
+async function handOverToEnrichment(deps: UpsertDeps, request: { id: string; orgId: string }) {
+  await deps.enqueueEnrichment({ v: 1, requestId: request.id, orgId: request.orgId }).catch((err: unknown) =>
+    // The intake row says enrichment is owed: the dispatcher queues it once Redis answers.
+    deps.logger.warn({ err }, "could not queue the enrichment job; the dispatcher will"),
+  );
 }

@@ -11,9 +11,9 @@ import {
 
 /**
  * The write half of a `contact.enrich` request (POST /v1/contacts/:id/enrich): the contact's
- * enrichment becomes `pending` again and the request is marked written, so the enrichment step
- * (the same one creates use) asks the provider and merges fill-only. Returns whether enrichment
- * is owed; false when the request was finished before or the contact is gone.
+ * enrichment becomes `pending` again and the request is marked written, owing an enrichment job
+ * (the same one creates get) that asks the provider and merges fill-only. Returns whether that
+ * job is owed; false when the request was finished before or the contact is gone.
  */
 export async function writeReenrichment(prisma: Prisma, request: IntakeRecord): Promise<boolean> {
   const contactId = (request.payload as { contact_id: string }).contact_id;
@@ -35,7 +35,7 @@ export async function writeReenrichment(prisma: Prisma, request: IntakeRecord): 
     await recordRequestWritten(tx, request.id, {
       contactId: contact.id,
       result: { action: "enrich", contact_id: contact.id, enrichment: "pending" },
-      finished: false,
+      enrichmentOwed: true,
     });
     return true;
   });

@@ -23,9 +23,9 @@ import { v7 as uuidv7 } from "uuid";
 import { loadContactResponse } from "./contact-result";
 
 export type WriteOutcome =
-  /** Written; what it created (contact, account) waits for enrichment. */
+  /** Written; what it created (contact, account) is owed an enrichment job. */
   | { kind: "written"; nextRequestIds: string[] }
-  /** Written and finished (an update), failed for a reason of the request, or done before. */
+  /** Written with nothing to enrich (an update), failed for a reason of the request, or done before. */
   | { kind: "finished"; nextRequestIds: string[] }
   /** An earlier request sharing these identity keys is unwritten: try again once it is. */
   | { kind: "wait"; orderingKeys: string[] };
@@ -36,8 +36,8 @@ const maxLockRounds = 5;
 /**
  * The write half of an upsert, in one short transaction: lock the identity keys (request keys
  * plus those of the contacts it matches, sorted), apply the ordering rule, plan (pure domain
- * code), persist, and mark the intake row written — all or nothing. A crash before commit
- * leaves no trace; after commit, a retry sees `written_at` and skips straight to enrichment.
+ * code), persist, and mark the intake row written (and so succeeded) — all or nothing. A crash
+ * before commit leaves no trace; after commit, a retry finds the request finished.
  */
 export interface WriteOptions {
   /** Aborted when this run has lost its job (another worker has it): stop before writing. */
@@ -113,7 +113,7 @@ export async function writeUpsert(
       await recordRequestWritten(tx, current.id, {
         contactId: plan.contact.id,
         result: { ...plan.result, enrichment: plan.enrich ? "pending" : "skipped", contact },
-        finished: !enrichmentOwed,
+        enrichmentOwed,
       });
       return { kind: enrichmentOwed ? "written" : "finished", orderingKeys } as const;
     });

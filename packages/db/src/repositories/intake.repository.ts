@@ -19,6 +19,8 @@ export interface IntakeRecord {
   error: unknown;
   contactId: string | null;
   writtenAt: Date | null;
+  enrichmentDueAt: Date | null;
+  enrichedAt: Date | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -86,10 +88,27 @@ export function findUnfinishedRequests(
   });
 }
 
-/** Deletes finished requests older than the retention; returns how many. */
+/** Written requests whose enrichment job has not finished, owed since before `dueBefore`. */
+export function findRequestsOwedEnrichment(
+  prisma: PrismaClient,
+  options: { dueBefore: Date; limit: number },
+): Promise<{ id: string; orgId: string }[]> {
+  return prisma.intakeRequest.findMany({
+    where: { enrichmentDueAt: { lt: options.dueBefore } },
+    orderBy: { enrichmentDueAt: "asc" },
+    take: options.limit,
+    select: { id: true, orgId: true },
+  });
+}
+
+/** Deletes finished requests older than the retention (enrichment done too); returns how many. */
 export async function purgeFinishedRequests(prisma: PrismaClient, finishedBefore: Date): Promise<number> {
   const { count } = await prisma.intakeRequest.deleteMany({
-    where: { status: { in: ["succeeded", "failed"] }, finishedAt: { lt: finishedBefore } },
+    where: {
+      status: { in: ["succeeded", "failed"] },
+      finishedAt: { lt: finishedBefore },
+      enrichmentDueAt: null,
+    },
   });
   return count;
 }

@@ -228,7 +228,7 @@ export async function markRequestRunning(prisma: PrismaClient, id: string): Prom
   const rows = await prisma.$queryRaw<{ id: string }[]>`
     UPDATE intake_requests
     SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
-        stage = CASE WHEN written_at IS NULL THEN 'matching'::job_stage ELSE 'enriching'::job_stage END
+        stage = 'matching'::job_stage
     WHERE id = ${id}::uuid AND status IN ('queued', 'running')
     RETURNING id`;
   if (rows.length === 0) return null;
@@ -245,11 +245,14 @@ export async function recordRequestWaiting(tx: PrismaClient | Tx, id: string): P
     WHERE id = ${id}::uuid AND status = 'running'`;
 }
 
-/** Records the write of a request; `finished` when there is nothing left to do (no enrichment). */
+/**
+ * Records the write of a request, which finishes it: `succeeded`, with enrichment owed (its job
+ * still to run) when the request created a contact or an account.
+ */
 export async function recordRequestWritten(
   tx: Tx,
   id: string,
-  input: { contactId: string; result: Record<string, unknown>; finished: boolean },
+  input: { contactId: string; result: Record<string, unknown>; enrichmentOwed: boolean },
 ): Promise<void> {
   const now = new Date();
   await tx.intakeRequest.update({
@@ -258,24 +261,23 @@ export async function recordRequestWritten(
       contactId: input.contactId,
       writtenAt: now,
       result: input.result as PrismaNs.InputJsonObject,
-      ...(input.finished ? { status: "succeeded", stage: null, finishedAt: now } : { stage: "enriching" }),
+      status: "succeeded",
+      stage: null,
+      finishedAt: now,
+      enrichmentDueAt: input.enrichmentOwed ? now : null,
     },
   });
 }
 
-export async function recordRequestSucceeded(
-  db: PrismaClient | Tx,
+/** The request's enrichment job has finished: its result now says how enrichment went. */
+export async function recordEnrichmentFinished(
+  tx: Tx,
   id: string,
   result: Record<string, unknown>,
 ): Promise<void> {
-  await db.intakeRequest.update({
+  await tx.intakeRequest.update({
     where: { id },
-    data: {
-      status: "succeeded",
-      stage: null,
-      result: result as PrismaNs.InputJsonObject,
-      finishedAt: new Date(),
-    },
+    data: { result: result as PrismaNs.InputJsonObject, enrichmentDueAt: null, enrichedAt: new Date() },
   });
 }
 

@@ -1,22 +1,23 @@
 import type { Logger } from "@upsert/config";
-import type { Prisma } from "@upsert/db";
-import type { EnrichmentProvider } from "@upsert/enrichment";
-import { type UpsertProducer, upsertContactJobPayloadSchema } from "@upsert/queue";
+import { type JobProducer, requestJobPayloadSchema } from "@upsert/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
-import type { OrgBudget } from "../enrichment-quota";
-import { processUpsertRequest } from "../upsert/process-upsert-request";
 
-export interface UpsertProcessorDeps {
-  prisma: Prisma;
-  provider: EnrichmentProvider;
+export type RequestJobOutcome =
+  | { kind: "done" }
+  /** Enrichment cannot ask the provider now (see enrichCreatedRecords): run again later. */
+  | { kind: "defer"; delayMs: number; reason: string }
+  /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
+  | { kind: "wait"; stillWaiting: () => Promise<boolean> };
+
+export interface RequestJobProcessorDeps {
   logger: Logger;
-  enrichmentDeferForMs: number;
-  budget?: OrgBudget;
-  orderingRetryDelayMs: number;
-  /** The worker's lock duration (JOB_LOCK_MS). */
+  /** The queue's lock duration (JOB_LOCK_MS). */
   lockMs: number;
-  producer: UpsertProducer;
-  unsafeBreak?: "ordering" | "identity-lock";
+  orderingRetryDelayMs: number;
+  /** This queue's producer: a waiting job wakes itself through it. */
+  producer: JobProducer;
+  /** The work for one request; `signal` aborts when this run has lost its job. */
+  run(requestId: string, context: { signal: AbortSignal; logger: Logger }): Promise<RequestJobOutcome>;
 }
 
 /**
@@ -26,7 +27,7 @@ export interface UpsertProcessorDeps {
  */
 const maxOrderingDelayMs = 5 * 60_000;
 
-export interface UpsertContactProcessor {
+export interface RequestJobProcessor {
   process(job: Job, token?: string, signal?: AbortSignal): Promise<void>;
   /**
    * For jobs whose lock renewal failed: aborts this process's run of each one whose lock really
@@ -36,14 +37,18 @@ export interface UpsertContactProcessor {
   abandonLostRuns(jobIds: string[], readLock: (jobId: string) => Promise<string | null>): Promise<void>;
 }
 
-/** BullMQ processor: parse the payload, run the request, translate "wait" into a delay. */
-export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertContactProcessor {
+/**
+ * BullMQ processor for a queue of intake requests (the write, or enrichment): parse the payload,
+ * run the request with a signal that aborts when the job's lock is lost, and translate "wait" and
+ * "defer" into a delay.
+ */
+export function createRequestJobProcessor(deps: RequestJobProcessorDeps): RequestJobProcessor {
   const runs = new Map<string, { token: string; controller: AbortController }>();
 
   async function process(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
-    const parsed = upsertContactJobPayloadSchema.safeParse(job.data);
+    const parsed = requestJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
-    const logger = deps.logger.child({ jobId: job.id, orgId: parsed.data.orgId });
+    const logger = deps.logger.child({ queue: job.queueName, jobId: job.id, orgId: parsed.data.orgId });
     const run = { token: token ?? "", controller: new AbortController() };
     const jobId = job.id ?? "";
     runs.set(jobId, run);
@@ -60,23 +65,13 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
       if (runs.get(jobId) === run) runs.delete(jobId);
     };
     try {
-      const outcome = await processUpsertRequest(
-        {
-          prisma: deps.prisma,
-          provider: deps.provider,
-          logger,
-          deferForMs: deps.enrichmentDeferForMs,
-          budget: deps.budget,
-          signal: runSignal,
-          unsafeBreak: deps.unsafeBreak,
-          wake: (requestId) => deps.producer.promote(requestId),
-        },
-        parsed.data.requestId,
-      ).catch((err: unknown) => {
-        if (runSignal.aborted)
-          logger.warn({ reason: String(runSignal.reason) }, "run abandoned: the job lock was lost");
-        throw err;
-      });
+      const outcome = await deps
+        .run(parsed.data.requestId, { signal: runSignal, logger })
+        .catch((err: unknown) => {
+          if (runSignal.aborted)
+            logger.warn({ reason: String(runSignal.reason) }, "run abandoned: the job lock was lost");
+          throw err;
+        });
       if (outcome.kind === "wait") {
         endRun();
         // An earlier request for the same person is not written yet; its worker wakes this job
@@ -90,8 +85,8 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
         throw new DelayedError();
       }
       if (outcome.kind === "defer") {
-        // Written, but the provider cannot be asked now: the records stay `pending` and this job
-        // comes back for the enrichment alone (the write is never redone).
+        // The provider cannot be asked now: the records stay `pending` and this enrichment job
+        // comes back later (the write was its own job and is never redone).
         const delayMs = outcome.delayMs * (1 + Math.random() / 2);
         logger.info({ delayMs: Math.round(delayMs), reason: outcome.reason }, "enrichment deferred");
         endRun();
@@ -99,7 +94,7 @@ export function createUpsertContactProcessor(deps: UpsertProcessorDeps): UpsertC
         throw new DelayedError();
       }
       // The run's last line: everything it logged (provider calls included) comes before it.
-      logger.info("upsert processed");
+      logger.info("job processed");
     } finally {
       endRun();
     }

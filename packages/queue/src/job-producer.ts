@@ -1,19 +1,19 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { type UpsertContactJobPayload, upsertContactJob } from "./upsert-contact.job";
+import { type RequestJobPayload, type RequestJobSpec, requestJobPayloadSchema } from "./request-jobs";
 
-export interface UpsertProducer {
+export interface JobProducer {
   /** Adds the job with id = request id. Adding an id that exists is a no-op in BullMQ. */
-  enqueue(payload: UpsertContactJobPayload, timeoutMs?: number): Promise<void>;
+  enqueue(payload: RequestJobPayload, timeoutMs?: number): Promise<void>;
   /**
    * Makes sure each request has a live job: adds missing ones, retries ones BullMQ gave up on.
    * Returns how many were (re)created.
    */
-  ensureEnqueued(payloads: UpsertContactJobPayload[]): Promise<number>;
+  ensureEnqueued(payloads: RequestJobPayload[]): Promise<number>;
   /** Runs a delayed job now (a request that was waiting for an earlier one); no-op otherwise. */
   promote(requestId: string): Promise<boolean>;
   /** The job's state in Redis, or null when Redis does not have it. */
-  findJob(requestId: string): Promise<{ id: string; state: string; data: UpsertContactJobPayload } | null>;
+  findJob(requestId: string): Promise<{ id: string; state: string; data: RequestJobPayload } | null>;
   /** Jobs waiting, active and delayed: what the workers still have to do. */
   countPending(): Promise<number>;
   close(): Promise<void>;
@@ -22,17 +22,21 @@ export interface UpsertProducer {
 /** How soon a woken job runs (see promote). */
 const wakeDelayMs = 25;
 
-export function createUpsertProducer(options: { connection: Redis; prefix: string }): UpsertProducer {
-  const queue = new Queue<UpsertContactJobPayload>(upsertContactJob.queue, {
+/** Adds and manages the jobs of one request queue (see request-jobs.ts). */
+export function createJobProducer(
+  spec: RequestJobSpec,
+  options: { connection: Redis; prefix: string },
+): JobProducer {
+  const queue = new Queue<RequestJobPayload>(spec.queue, {
     connection: options.connection,
     prefix: options.prefix,
-    defaultJobOptions: upsertContactJob.options,
+    defaultJobOptions: spec.options,
   });
   // Connection errors surface on the calls that need Redis; the event would otherwise be unhandled.
   queue.on("error", () => {});
 
-  const add = (payload: UpsertContactJobPayload) =>
-    queue.add(upsertContactJob.name, upsertContactJob.payloadSchema.parse(payload), {
+  const add = (payload: RequestJobPayload) =>
+    queue.add(spec.name, requestJobPayloadSchema.parse(payload), {
       jobId: payload.requestId,
     });
 
