@@ -12,8 +12,9 @@ export interface AnswerCacheOptions {
 }
 
 /**
- * Reuses the provider's answers, in Redis and so across worker processes: a person by email (or
- * LinkedIn URL when there is no email), a company by domain. Provider data is about the person or
+ * Reuses the provider's answers, in Redis and so across worker processes: a person by the whole
+ * question (email or LinkedIn URL, and the name and company hints sent with it, since providers
+ * use those to match and the answer can depend on them), a company by domain. Provider data is about the person or
  * company, not about an organisation, so one paid answer serves every org. A cache that cannot be
  * read or written is skipped, never an error.
  */
@@ -50,7 +51,15 @@ export function withAnswerCache(provider: ResilientProvider, options: AnswerCach
     enrichPerson: (query, callOptions) =>
       cached(
         "person",
-        query.email?.toLowerCase() ?? query.linkedinUrl,
+        query.email || query.linkedinUrl
+          ? JSON.stringify([
+              query.email?.toLowerCase() ?? null,
+              query.linkedinUrl,
+              query.firstName,
+              query.lastName,
+              query.domain,
+            ])
+          : null,
         () => provider.enrichPerson(query, callOptions),
         callOptions?.fresh,
       ),

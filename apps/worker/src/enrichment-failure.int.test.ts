@@ -12,6 +12,9 @@ beforeAll(async () => {
       ENRICHMENT_ATTEMPTS: "3",
       ENRICHMENT_LATENCY_MS: "20",
       ENRICHMENT_BACKOFF_MS: "50",
+      // Person and company calls share the breaker: with its default threshold it could open
+      // before the person's last retry (their order varies), and this test is about retries.
+      ENRICHMENT_BREAKER_THRESHOLD: "100",
       // No deferral: once the retries are spent, the enrichment has failed.
       ENRICHMENT_DEFER_MAX_MS: "0",
     },

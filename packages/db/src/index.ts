@@ -52,6 +52,7 @@ export {
   findRunnableWaitingRequests,
   hasEarlierUnwrittenRequest,
   insertAccount,
+  loadAccountByDomainForUpdate,
   loadAccountForUpdate,
   loadContactForUpdate,
   loadUpsertSnapshot,
@@ -70,4 +71,5 @@ export {
   type Tx,
   toAccountRecord,
   toContactRecord,
+  updateAccount,
 } from "./repositories/upsert.repository";

@@ -6,6 +6,12 @@ export {
   toAccountResponse,
 } from "./accounts/account-response";
 export {
+  type ParseUpsertAccountRequestResult,
+  parseUpsertAccountRequest,
+  type UpsertAccountPayload,
+} from "./accounts/parse-upsert-account-request";
+export { type AccountUpsertPlan, planAccountUpsert } from "./accounts/plan-account-upsert";
+export {
   apiKeyDisplayPrefix,
   generateApiKeySecret,
   hashApiKeySecret,
@@ -49,6 +55,7 @@ export {
 } from "./contacts/contact-response";
 export {
   accountDomainOfEmail,
+  accountUpsertKeysOf,
   domainKeyOf,
   emailKeyOf,
   identityKeysOf,

@@ -16,6 +16,8 @@ export const intakeOperations = {
   upsertContact: "contact.upsert",
   /** POST /v1/contacts/:id/enrich */
   enrichContact: "contact.enrich",
+  /** PUT /v1/accounts */
+  upsertAccount: "account.upsert",
 } as const;
 
 const requestJobOptions = {

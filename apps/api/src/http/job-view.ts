@@ -1,4 +1,6 @@
 import type { IntakeRecord } from "@upsert/db";
+import type { Request, Response } from "express";
+import { sendData } from "./envelope";
 
 export const jobLink = (id: string) => `/v1/jobs/${id}`;
 
@@ -28,4 +30,18 @@ export function toAcceptedView(request: IntakeRecord) {
     created_at: request.createdAt.toISOString(),
     links: { self: jobLink(request.id) },
   };
+}
+
+/** Answers 202 for an accepted (or replayed) request: the job, where to poll it, when to ask. */
+export function sendAccepted(
+  req: Request,
+  res: Response,
+  accepted: { request: IntakeRecord; replayed: boolean },
+  logMessage: string,
+): void {
+  const { request, replayed } = accepted;
+  res.set({ Location: jobLink(request.id), "Retry-After": "1" });
+  if (replayed) res.set("Idempotent-Replayed", "true");
+  req.log.info({ jobId: request.id, replayed }, logMessage);
+  sendData(res, 202, toAcceptedView(request));
 }

@@ -97,3 +97,109 @@ describe("GET /v1/accounts/:id", () => {
     }
   });
 });
+
+const put = (body: unknown, headers: Record<string, string> = {}) =>
+  api.call("PUT", "/v1/accounts", { key, body, headers });
+
+type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } };
+
+describe("PUT /v1/accounts", () => {
+  it("accepts an upsert by domain: 202 with a job, recorded with its registrable domain", async () => {
+    const res = await put({ domain: "https://www.eu.Acme.co.uk/about", name: "Acme UK" });
+    expect(res.status).toBe(202);
+    const { data } = res.body as { data: { job_id: string; status: string; operation: string } };
+    expect(data).toMatchObject({ status: "queued", operation: "account.upsert" });
+    expect(res.headers.get("location")).toBe(`/v1/jobs/${data.job_id}`);
+    const row = await api.db.prisma.intakeRequest.findUniqueOrThrow({ where: { id: data.job_id } });
+    expect(row.payload).toEqual({ domain: "acme.co.uk", name: "Acme UK" });
+    expect(row.identityKeys).toEqual(["account:acme.co.uk", "domain:acme.co.uk"]);
+    expect(await api.producer.findJob(data.job_id)).toMatchObject({ id: data.job_id });
+  });
+
+  it("replays an idempotent repeat instead of recording it twice", async () => {
+    const body = { domain: "initech.com", linkedin_url: "https://www.linkedin.com/company/Initech/" };
+    const first = await put(body, { "idempotency-key": "acct-1" });
+    const again = await put(body, { "idempotency-key": "acct-1" });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((again.body as { data: { job_id: string } }).data.job_id).toBe(
+      (first.body as { data: { job_id: string } }).data.job_id,
+    );
+    const row = await api.db.prisma.intakeRequest.findFirstOrThrow({ where: { idempotencyKey: "acct-1" } });
+    expect(row.payload).toEqual({
+      domain: "initech.com",
+      linkedin_url: "https://linkedin.com/company/initech",
+    });
+  });
+
+  const refused: { name: string; body: unknown; status: number; code: string; paths: string[] }[] = [
+    {
+      name: "no domain",
+      body: { name: "Acme" },
+      status: 422,
+      code: "unprocessable_entity",
+      paths: ["domain"],
+    },
+    {
+      name: "a domain that is not one",
+      body: { domain: "localhost" },
+      status: 422,
+      code: "unprocessable_entity",
+      paths: ["domain"],
+    },
+    {
+      name: "a person's LinkedIn URL",
+      body: { domain: "acme.com", linkedin_url: "https://linkedin.com/in/jane" },
+      status: 422,
+      code: "unprocessable_entity",
+      paths: ["linkedin_url"],
+    },
+    {
+      name: "fields this service does not keep for accounts, all named at once",
+      body: {
+        domain: "acme.com",
+        status: "NEW",
+        owner: "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
+        tags: [],
+        custom_field_0b6f3c1e_bad: 1,
+        nmae: "x",
+      },
+      status: 422,
+      code: "unprocessable_entity",
+      paths: ["status", "owner", "tags", "custom_field_0b6f3c1e_bad", "nmae"],
+    },
+    {
+      name: "a body that is not an object",
+      body: ["acme.com"],
+      status: 422,
+      code: "unprocessable_entity",
+      paths: [""],
+    },
+  ];
+  for (const { name, body, status, code, paths } of refused) {
+    it(`refuses ${name} with ${status} ${code}, recording and enqueueing nothing`, async () => {
+      const [before, pendingBefore] = [
+        await api.db.prisma.intakeRequest.count(),
+        await api.producer.countPending(),
+      ];
+      const res = await put(body);
+      expect(res.status).toBe(status);
+      const { error } = res.body as ErrorBody;
+      expect(error.code).toBe(code);
+      expect(error.details?.map((d) => d.path).sort()).toEqual([...paths].sort());
+      for (const detail of error.details ?? []) expect(detail.message.length).toBeGreaterThan(10);
+      expect(await api.db.prisma.intakeRequest.count()).toBe(before);
+      expect(await api.producer.countPending()).toBe(pendingBefore);
+    });
+  }
+
+  it("refuses a body that is not JSON with 415", async () => {
+    const res = await api.call("PUT", "/v1/accounts", {
+      key,
+      rawBody: "domain=acme.com",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(415);
+    expect((res.body as ErrorBody).error.code).toBe("unsupported_media_type");
+  });
+});

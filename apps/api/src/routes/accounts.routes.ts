@@ -1,11 +1,26 @@
-import { findAccountDetails, type Prisma } from "@upsert/db";
+import { findAccountDetails } from "@upsert/db";
 import { DomainError, toAccountResponse } from "@upsert/domain";
 import { Router } from "express";
 import { authOf } from "../http/authenticate";
 import { sendData } from "../http/envelope";
+import { sendAccepted } from "../http/job-view";
+import { requireJsonBody } from "../http/require-json-body";
+import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
 
-export function createAccountsRouter(deps: { prisma: Prisma }): Router {
+export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
   const router = Router();
+
+  // Upsert by domain, async like contacts: 202 with a job; a created account is enriched.
+  router.put("/v1/accounts", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptAccountUpsert(deps, {
+      orgId,
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "account upsert accepted");
+  });
 
   router.get("/v1/accounts/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);

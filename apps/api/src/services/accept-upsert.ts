@@ -1,11 +1,13 @@
 import type { Logger } from "@upsert/config";
 import { acceptRequest, findContactDetails, type IntakeRecord, type Prisma } from "@upsert/db";
 import {
+  accountUpsertKeysOf,
   type CountryCode,
   DomainError,
   idempotencyKeySchema,
   identityKeysOf,
   invalidRequestError,
+  parseUpsertAccountRequest,
   parseUpsertContactRequest,
   payloadHash,
 } from "@upsert/domain";
@@ -37,6 +39,23 @@ export async function acceptUpsert(
     operation: intakeOperations.upsertContact,
     payload: parsed.payload as Record<string, unknown>,
     identityKeys: identityKeysOf(parsed.payload),
+    idempotencyKey: headerKey ?? parsed.idempotencyKey,
+  });
+}
+
+/** `PUT /v1/accounts`: validates, then records an `account.upsert` request keyed by its domain. */
+export async function acceptAccountUpsert(
+  deps: AcceptUpsertDeps,
+  input: { orgId: string; body: unknown; idempotencyKeyHeader: string | undefined },
+): Promise<AcceptUpsertResult> {
+  const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
+  const parsed = parseUpsertAccountRequest(input.body);
+  if (!parsed.ok) throw invalidRequestError(parsed.details);
+  return recordAndEnqueue(deps, {
+    orgId: input.orgId,
+    operation: intakeOperations.upsertAccount,
+    payload: { ...parsed.payload },
+    identityKeys: accountUpsertKeysOf(parsed.payload.domain),
     idempotencyKey: headerKey ?? parsed.idempotencyKey,
   });
 }

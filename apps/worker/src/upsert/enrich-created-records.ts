@@ -27,7 +27,7 @@ import {
 import { intakeOperations } from "@upsert/queue";
 import type { OrgBudget } from "../enrichment-quota";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
-import { loadContactResponse } from "./contact-result";
+import { loadAccountResponse, loadContactResponse } from "./record-views";
 
 export interface EnrichDeps {
   prisma: Prisma;
@@ -65,10 +65,12 @@ export async function enrichCreatedRecords(
   requestId: string,
 ): Promise<Extract<RequestJobOutcome, { kind: "done" | "defer" }>> {
   const request = await findRequest(deps.prisma, requestId);
-  if (!request?.enrichmentDueAt || !request.contactId) return { kind: "done" };
+  if (!request?.enrichmentDueAt) return { kind: "done" };
   const payload = request.payload as UpsertContactPayload;
   const stored = (request.result ?? {}) as StoredResult;
-  const contactCreated = stored.enrichment === "pending";
+  // A contact request's `enrichment` is about its contact; an account upsert's about its account.
+  const forAccount = request.operation === intakeOperations.upsertAccount;
+  const contactCreated = !forAccount && request.contactId !== null && stored.enrichment === "pending";
   const createdAccountId = stored.account_created && stored.account_id ? stored.account_id : null;
   const createdAccount = createdAccountId
     ? await deps.prisma.account.findUnique({ where: { id: createdAccountId }, select: { domain: true } })
@@ -76,6 +78,7 @@ export async function enrichCreatedRecords(
   const domain = createdAccount?.domain ?? null;
 
   const person = contactCreated ? personQueryOf(payload, domain) : null;
+  const reported = forAccount || contactCreated; // whether the job's `enrichment` is about to change
   const calls = (person ? 1 : 0) + (domain ? 1 : 0);
   const mayDefer = Date.now() - (request.writtenAt?.getTime() ?? Date.now()) < deps.deferForMs;
   const refillMs = deps.budget ? await deps.budget.reserve(request.orgId, calls) : 0;
@@ -115,21 +118,17 @@ export async function enrichCreatedRecords(
       if (account?.enrichmentStatus === "pending")
         await enrichAccount(tx, account, answer, context, deps.provider.name);
     }
-    // The job's `enrichment` reports on the contact; an update that only created an account
-    // keeps "skipped" (its account's enrichment shows on the account).
-    const enrichment = !contactCreated
-      ? stored.enrichment
-      : !answer.ok
-        ? "failed"
-        : answer.person
-          ? "applied"
-          : "skipped";
-    const contactView = await loadContactResponse(tx, request.orgId, request.contactId as string);
+    // The job's `enrichment` reports on the contact (on the account for an account upsert); a
+    // contact update that only created an account keeps "skipped" (it shows on the account).
+    const found = answer.ok && (forAccount ? answer.company : answer.person);
+    const enrichment = !reported ? stored.enrichment : !answer.ok ? "failed" : found ? "applied" : "skipped";
     await recordEnrichmentFinished(tx, request.id, {
       ...stored,
       enrichment,
-      ...(answer.ok || !contactCreated ? {} : { enrichment_error: answer.reason }),
-      contact: contactView,
+      ...(answer.ok || !reported ? {} : { enrichment_error: answer.reason }),
+      ...(forAccount
+        ? { account: await loadAccountResponse(tx, request.orgId, createdAccountId ?? "") }
+        : { contact: await loadContactResponse(tx, request.orgId, request.contactId ?? "") }),
     });
   });
   return { kind: "done" };

@@ -2,6 +2,7 @@ import type { Logger } from "@upsert/config";
 import { findRequest, hasEarlierUnwrittenRequest, markRequestRunning, type Prisma } from "@upsert/db";
 import { intakeOperations, type RequestJobPayload } from "@upsert/queue";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
+import { writeAccountUpsert } from "./write-account-upsert";
 import { writeReenrichment } from "./write-reenrichment";
 import { type WriteOptions, writeUpsert } from "./write-upsert";
 
@@ -33,10 +34,10 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
     if (await writeReenrichment(deps.prisma, request)) await handOverToEnrichment(deps, request);
     return { kind: "done" };
   }
-  const written = await writeUpsert(deps.prisma, request, {
-    signal: deps.signal,
-    unsafeBreak: deps.unsafeBreak,
-  });
+  const written =
+    request.operation === intakeOperations.upsertAccount
+      ? await writeAccountUpsert(deps.prisma, request, deps.signal)
+      : await writeUpsert(deps.prisma, request, { signal: deps.signal, unsafeBreak: deps.unsafeBreak });
   if (written.kind === "wait") {
     const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
     return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };

@@ -20,7 +20,7 @@ import {
   type UpsertContactPayload,
 } from "@upsert/domain";
 import { v7 as uuidv7 } from "uuid";
-import { loadContactResponse } from "./contact-result";
+import { loadContactResponse } from "./record-views";
 
 export type WriteOutcome =
   /** Written; what it created (contact, account) is owed an enrichment job. */

@@ -185,6 +185,23 @@ export async function loadContactForUpdate(tx: Tx, id: string): Promise<ContactR
   return row ? toContactRecord(row) : null;
 }
 
+/** The org's account with this domain, row-locked; null when there is none. */
+export async function loadAccountByDomainForUpdate(
+  tx: Tx,
+  orgId: string,
+  domain: string,
+): Promise<AccountRecord | null> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM accounts WHERE org_id = ${orgId}::uuid AND domain = ${domain} FOR UPDATE`;
+  const id = rows[0]?.id;
+  return id ? loadAccountForUpdate(tx, id) : null;
+}
+
+/** Writes an existing account's new state (a `PUT /v1/accounts` update). */
+export async function updateAccount(tx: Tx, account: AccountRecord): Promise<void> {
+  await tx.account.update({ where: { id: account.id }, data: accountData(account) });
+}
+
 export async function loadAccountForUpdate(tx: Tx, id: string): Promise<AccountRecord | null> {
   await tx.$queryRaw`SELECT 1 FROM accounts WHERE id = ${id}::uuid FOR UPDATE`;
   const row = await tx.account.findUnique({ where: { id } });
@@ -252,7 +269,7 @@ export async function recordRequestWaiting(tx: PrismaClient | Tx, id: string): P
 export async function recordRequestWritten(
   tx: Tx,
   id: string,
-  input: { contactId: string; result: Record<string, unknown>; enrichmentOwed: boolean },
+  input: { contactId: string | null; result: Record<string, unknown>; enrichmentOwed: boolean },
 ): Promise<void> {
   const now = new Date();
   await tx.intakeRequest.update({

@@ -68,6 +68,26 @@ export interface AccountRecord {
   enrichmentProvider: string | null;
 }
 
+/**
+ * An account this service creates for `domain` at request `seq`: only the domain is known, and
+ * enrichment is owed. (Every account the service creates is enriched, whichever request made it.)
+ */
+export function newAccountRecord(id: string, domain: string, seq: number): AccountRecord {
+  return {
+    id,
+    domain,
+    name: null,
+    description: null,
+    industries: [],
+    employeeCount: null,
+    foundedYear: null,
+    linkedinUrl: null,
+    fieldProvenance: { domain: { seq, source: "request" } },
+    enrichmentStatus: "pending",
+    enrichmentProvider: null,
+  };
+}
+
 export interface TagRecord {
   id: string;
   /** Monaco object type, e.g. "contacts". Only "contacts" tags can be put on a contact. */

@@ -16,6 +16,15 @@ export function domainKeyOf(domain: string): string {
 }
 
 /**
+ * Keys of a `PUT /v1/accounts` request: its domain's lock (shared with contact requests that may
+ * create that account) and `account:<domain>`, which orders account upserts among themselves.
+ * Contact requests never wait on account upserts, nor these on them (domains do not order).
+ */
+export function accountUpsertKeysOf(domain: string): string[] {
+  return [`account:${domain}`, domainKeyOf(domain)];
+}
+
+/**
  * The domain an email can resolve an account through, or null for free-mail (gmail.com must never
  * become everyone's account). Shared by key computation and account resolution so the two agree.
  */

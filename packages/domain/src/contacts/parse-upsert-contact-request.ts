@@ -43,7 +43,7 @@ function blankToNull(value: string): string | null {
 }
 
 /** A trimmed string of at most `maxLength` characters; a blank string becomes null (clears). */
-function trimmedStringSchema(field: string, maxLength: number) {
+export function trimmedStringSchema(field: string, maxLength: number) {
   return z
     .string({ error: `${field} must be a string or null.` })
     .trim()
@@ -83,22 +83,21 @@ const linkedinUrlFieldSchema = trimmedStringSchema(
   .nullable()
   .optional();
 
+/** zod transform: the registrable domain of `value`, or an issue saying what a domain is. */
+export function toRegistrableDomain(value: string, ctx: z.RefinementCtx<string | null>): string {
+  const domain = normaliseDomain(value);
+  if (domain === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: "domain must be a public domain name like acme.com (a URL such as https://acme.com is fine).",
+    });
+    return z.NEVER;
+  }
+  return domain;
+}
+
 const domainFieldSchema = trimmedStringSchema("domain", upsertContactRequestLimits.domainMaxLength)
-  .transform((value, ctx) => {
-    if (value === null) {
-      return null;
-    }
-    const domain = normaliseDomain(value);
-    if (domain === null) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          "domain must be a public domain name like acme.com (a URL such as https://acme.com is fine).",
-      });
-      return z.NEVER;
-    }
-    return domain;
-  })
+  .transform((value, ctx) => (value === null ? null : toRegistrableDomain(value, ctx)))
   .nullable()
   .optional();
 
@@ -171,7 +170,7 @@ function isKnownField(key: string): key is KnownField {
   return Object.hasOwn(knownFieldsShape, key);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return false;
   }
@@ -400,7 +399,7 @@ export function parseUpsertContactRequest(
   return { ok: true, payload, idempotencyKey };
 }
 
-function describeJsonValue(value: unknown): string {
+export function describeJsonValue(value: unknown): string {
   if (value === null) {
     return "null";
   }

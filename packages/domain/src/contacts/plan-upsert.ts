@@ -5,6 +5,7 @@ import {
   type ContactRecord,
   type CustomFieldDefinition,
   canRequestWrite,
+  newAccountRecord,
   sortRecordKeys,
   type TagRecord,
 } from "./contact-record";
@@ -526,22 +527,11 @@ function resolveAccount(
       domainRead: domain,
     };
   }
-  const record: AccountRecord = {
-    id: ids.newAccountId,
-    domain,
-    name: null,
-    description: null,
-    industries: [],
-    employeeCount: null,
-    foundedYear: null,
-    linkedinUrl: null,
-    fieldProvenance: { domain: { seq, source: "request" } },
-    // Every account this service creates is enriched, whichever request made it: domains do not
-    // order requests, so which request creates a domain's account depends on worker timing, and
-    // the final state must not. (Rule 2's "no enrichment on update" is about the contact.)
-    enrichmentStatus: "pending",
-    enrichmentProvider: null,
-  };
+  // Every account this service creates is enriched, whichever request made it: domains do not
+  // order requests, so which request creates a domain's account depends on worker timing, and
+  // the final state must not. (Rule 2's "no enrichment on update" is about the contact.)
+  const record = newAccountRecord(ids.newAccountId, domain, seq);
+
   return {
     write: true,
     accountId: record.id,

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import {
+  describeJsonValue,
+  idempotencyKeySchema,
+  isPlainObject,
+  toRegistrableDomain,
+  trimmedStringSchema,
+  upsertContactRequestLimits,
+} from "../contacts/parse-upsert-contact-request";
+import type { ValidationDetail } from "../errors/domain-error";
+import { formatIssuePath } from "../errors/validation-error";
+
+/** What `PUT /v1/accounts` asks for, normalised: absent leaves a field alone, null clears it. */
+export interface UpsertAccountPayload {
+  /** Registrable domain: the account's identity. */
+  domain: string;
+  name?: string | null;
+  /** https://linkedin.com/company/<slug> */
+  linkedin_url?: string | null;
+}
+
+const companyPagePattern =
+  /^(?:https?:\/\/)?(?:[a-z]{2,3}\.)?linkedin\.com\/company\/([^/?#\s]+)\/?(?:[?#].*)?$/i;
+
+const domainSchema = z
+  .string({ error: "domain is required: the company's domain, like acme.com." })
+  .trim()
+  .max(upsertContactRequestLimits.domainMaxLength, {
+    error: `domain must be at most ${upsertContactRequestLimits.domainMaxLength} characters long.`,
+  })
+  .transform(toRegistrableDomain);
+
+const companyPageSchema = trimmedStringSchema("linkedin_url", upsertContactRequestLimits.linkedinUrlMaxLength)
+  .transform((value, ctx) => {
+    if (value === null) return null;
+    const slug = companyPagePattern.exec(value)?.[1];
+    if (slug === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "linkedin_url must be a LinkedIn company page URL like https://linkedin.com/company/<slug>.",
+      });
+      return z.NEVER;
+    }
+    return `https://linkedin.com/company/${decodeURIComponent(slug).toLowerCase()}`;
+  })
+  .nullable()
+  .optional();
+
+/** Monaco fields this service does not keep for accounts: refused, so nothing is silently lost. */
+const unsupportedFields: Record<string, string> = {
+  status: "status is not stored by this service for accounts.",
+  notes: "notes is not stored by this service for accounts.",
+  owner: "owner is not supported: this service has no users to assign.",
+  tags: "tags on accounts are not supported by this service yet; tag the account's contacts instead.",
+};
+
+const bodySchema = z
+  .object(
+    {
+      domain: domainSchema,
+      name: trimmedStringSchema("name", upsertContactRequestLimits.textMaxLength).nullable().optional(),
+      linkedin_url: companyPageSchema,
+      // null means "no key", the same as leaving it out.
+      idempotency_key: idempotencyKeySchema.nullable().optional(),
+    },
+    { error: "The request body must be a JSON object." },
+  )
+  .catchall(z.unknown())
+  .superRefine(
+    (body, ctx) => {
+      for (const key of Object.keys(body)) {
+        if (["domain", "name", "linkedin_url", "idempotency_key"].includes(key)) continue;
+        const message = key.toLowerCase().startsWith("custom_field_")
+          ? `${key}: custom fields on accounts are not supported by this service yet.`
+          : (unsupportedFields[key] ??
+            `Unknown field ${JSON.stringify(key)}. Known fields are domain, name and linkedin_url.`);
+        ctx.addIssue({ code: "custom", path: [key], message });
+      }
+    },
+    // Run even when single fields failed, so the caller sees everything at once.
+    { when: (payload) => isPlainObject(payload.value) },
+  );
+
+export type ParseUpsertAccountRequestResult =
+  | { ok: true; payload: UpsertAccountPayload; idempotencyKey: string | undefined }
+  | { ok: false; details: ValidationDetail[] };
+
+/**
+ * Validates and normalises a `PUT /v1/accounts` body (already JSON-decoded): `domain` is required
+ * and becomes the registrable domain (`www.eu.acme.co.uk` → `acme.co.uk`). Every problem is
+ * reported at once, each with its path.
+ */
+export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequestResult {
+  if (!isPlainObject(body)) {
+    return {
+      ok: false,
+      details: [
+        { path: "", message: `The request body must be a JSON object, not ${describeJsonValue(body)}.` },
+      ],
+    };
+  }
+  const result = bodySchema.safeParse(body);
+  if (!result.success) {
+    return {
+      ok: false,
+      details: result.error.issues.map((issue) => ({
+        path: formatIssuePath(issue.path),
+        message: issue.message,
+      })),
+    };
+  }
+  const { domain, name, linkedin_url, idempotency_key } = result.data;
+  const payload: UpsertAccountPayload = { domain };
+  if (name !== undefined) payload.name = name;
+  if (linkedin_url !== undefined) payload.linkedin_url = linkedin_url;
+  return { ok: true, payload, idempotencyKey: idempotency_key ?? undefined };
+}
