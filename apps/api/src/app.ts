@@ -5,6 +5,7 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
+import { installMetrics } from "./http/metrics";
 import { createAccountsRouter } from "./routes/accounts.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
 import { createContactsReadRouter } from "./routes/contacts-read.routes";
@@ -41,10 +42,11 @@ export function createApp(deps: AppDeps): Express {
       },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
     }),
   );
 
+  installMetrics(app);
   app.use(createHealthRouter(deps));
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
   app.use(

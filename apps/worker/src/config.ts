@@ -67,6 +67,9 @@ export const workerEnvSchema = z
       .default(7 * 86_400),
     /** How often the provider's counters are logged (when they changed). */
     PROVIDER_STATS_INTERVAL_MS: positiveIntSchema(60_000),
+    /** Port of the worker's Prometheus endpoint (`GET /metrics`); 0 picks a free one (logged). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    METRICS_HOST: z.string().default("0.0.0.0"),
     /** How long enrichment is deferred while the provider is unavailable before it counts as failed. */
     ENRICHMENT_DEFER_MAX_MS: z.coerce
       .number()

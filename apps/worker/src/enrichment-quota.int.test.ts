@@ -72,4 +72,9 @@ it("a spent organisation budget defers enrichment, which completes when the budg
   for (const gap of windowGaps(times, budget)) expect(gap).toBeGreaterThanOrEqual(3_000 - 300);
   const output = stack.workers.map((w) => w.output()).join("\n");
   expect(output).toMatch(/enrichment deferred[^\n]*budget|budget[^\n]*enrichment deferred/);
+  // Quota use, as the metrics endpoint shows it.
+  expect(await stack.metric("upsert_enrichment_deferrals_total", { cause: "budget" })).toBeGreaterThan(0);
+  expect(
+    await stack.metric("upsert_job_runs_total", { queue: "contact-enrichment", outcome: "deferred" }),
+  ).toBe(await stack.metric("upsert_enrichment_deferrals_total"));
 }, 90_000);

@@ -13,6 +13,7 @@ import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
+import { createWorkerMetrics, type RunOutcome, startMetricsServer } from "./metrics";
 import { createRequestJobProcessor, type RequestJobProcessor } from "./processors/request-job.processor";
 import { enrichCreatedRecords } from "./upsert/enrich-created-records";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
@@ -35,16 +36,35 @@ const budget = createOrgBudget({
   limit: env.ENRICHMENT_ORG_BUDGET,
   windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
 });
+const metrics = createWorkerMetrics({
+  prisma: db.prisma,
+  provider,
+  queues: [
+    { name: upsertContactJob.queue, producer: upsertProducer },
+    { name: enrichContactJob.queue, producer: enrichmentProducer },
+  ],
+});
+const metricsServer = await startMetricsServer(metrics.registry, {
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  logger,
+});
 const processorOptions = {
   logger,
   lockMs: env.JOB_LOCK_MS,
   orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
 };
+const observeRunsOf =
+  (queue: string) => (outcome: RunOutcome, seconds: number, deferredFor?: "provider" | "budget") => {
+    metrics.observeRun(queue, outcome, seconds);
+    if (deferredFor) metrics.observeDeferral(deferredFor);
+  };
 
 /** The writes: match, resolve the account, create or update; then hand over to enrichment. */
 const upsertProcessor = createRequestJobProcessor({
   ...processorOptions,
   producer: upsertProducer,
+  observe: observeRunsOf(upsertContactJob.queue),
   run: (requestId, { signal, logger }) =>
     processUpsertRequest(
       {
@@ -62,6 +82,7 @@ const upsertProcessor = createRequestJobProcessor({
 const enrichmentProcessor = createRequestJobProcessor({
   ...processorOptions,
   producer: enrichmentProducer,
+  observe: observeRunsOf(enrichContactJob.queue),
   run: (requestId, { signal, logger }) =>
     enrichCreatedRecords(
       { prisma: db.prisma, provider, logger, signal, budget, deferForMs: env.ENRICHMENT_DEFER_MAX_MS },
@@ -135,6 +156,7 @@ const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS }
 // Worker.close() stops taking jobs and waits for active ones to finish.
 shutdown.add("workers", () => Promise.all(workers.map((worker) => worker.close())));
 shutdown.add("dispatcher", () => dispatcher.stop());
+shutdown.add("metrics", () => new Promise<void>((resolve) => metricsServer.server.close(() => resolve())));
 shutdown.add("provider stats", async () => {
   clearInterval(statsTimer);
   logProviderStats();

@@ -90,6 +90,22 @@ it("provider down under load: nothing fails, the breaker spares it, everything e
     message: "no provider stats line showed the short-circuited calls",
   });
 
+  // And in the workers' metrics: the breaker closed again, the calls it spared, the deferrals,
+  // every call counted by outcome, and no enrichment owed any more.
+  expect(await stack.metric("upsert_enrichment_breaker_state")).toBe(0);
+  expect(await stack.metric("upsert_enrichment_provider_short_circuited_total")).toBeGreaterThan(0);
+  expect(await stack.metric("upsert_enrichment_deferrals_total", { cause: "provider" })).toBeGreaterThan(0);
+  expect(await stack.metric("upsert_job_runs_total", { queue: "contact-enrichment", outcome: "done" })).toBe(
+    100,
+  );
+  expect(await stack.metric("upsert_enrichment_provider_calls_total")).toBe(provider.requests.length);
+  expect(
+    await stack.metric("upsert_enrichment_provider_calls_total", { outcome: "failed" }),
+  ).toBeGreaterThanOrEqual(threshold);
+  // One good answer per contact and per account: what failed was asked again, nothing else.
+  expect(await stack.metric("upsert_enrichment_provider_calls_total", { outcome: "succeeded" })).toBe(110);
+  expect(await stack.metric("upsert_enrichment_owed_requests")).toBe(0);
+
   // Without the breaker each job would call on every run; with it, each process makes at most the
   // failures that open it (plus the calls already in flight), then one trial per half-open period.
   const perProcess = threshold + 2 * concurrency + Math.ceil(outageMs / halfOpenMs) + 1;

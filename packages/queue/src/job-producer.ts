@@ -16,6 +16,8 @@ export interface JobProducer {
   findJob(requestId: string): Promise<{ id: string; state: string; data: RequestJobPayload } | null>;
   /** Jobs waiting, active and delayed: what the workers still have to do. */
   countPending(): Promise<number>;
+  /** Jobs by state (waiting, active, delayed, prioritized, failed), for metrics. */
+  countByState(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export function createJobProducer(
     async countPending() {
       return queue.getJobCountByTypes("waiting", "active", "delayed", "prioritized", "waiting-children");
     },
+    countByState: () => queue.getJobCounts("waiting", "active", "delayed", "prioritized", "failed"),
     close: () => queue.close(),
   };
 }

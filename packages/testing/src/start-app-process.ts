@@ -19,7 +19,8 @@ const repoRoot = path.resolve(import.meta.dirname, "../../..");
 export function startAppProcess(app: "api" | "worker", env: Record<string, string>): AppProcess {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", `apps/${app}/src/main.ts`], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env },
+    // A free port for each worker's metrics, so test workers never collide on the default.
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -360,3 +360,30 @@ describe("health", () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe("GET /metrics", () => {
+  it("counts requests by method, route pattern and status, without an API key", async () => {
+    const before = await api.call("GET", "/metrics");
+    const count = (text: string, series: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((line) => line.startsWith(`${series} `))
+          ?.slice(series.length + 1) ?? 0,
+      );
+    const accepted = 'upsert_http_requests_total{method="PUT",route="/v1/contacts",status="202"}';
+    const refused = 'upsert_http_requests_total{method="PUT",route="/v1/contacts",status="422"}';
+    await put({ email: "metrics@acme.com" });
+    await put({ first_name: "No identifier" });
+    const after = await api.call("GET", "/metrics");
+    expect(after.status).toBe(200);
+    expect(after.headers.get("content-type")).toContain("text/plain");
+    expect(count(after.text, accepted) - count(before.text, accepted)).toBe(1);
+    expect(count(after.text, refused) - count(before.text, refused)).toBe(1);
+    expect(after.text).toContain("upsert_http_request_duration_seconds_bucket");
+    expect(after.text).toContain("process_cpu_seconds_total");
+    // Route patterns, never raw paths: ids do not become series.
+    await api.call("GET", "/v1/jobs/0191f0c2-2222-7000-8000-0000000000aa", { key });
+    expect((await api.call("GET", "/metrics")).text).toContain('route="/v1/jobs/:id"');
+  });
+});

@@ -5,7 +5,7 @@ import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 export type RequestJobOutcome =
   | { kind: "done" }
   /** Enrichment cannot ask the provider now (see enrichCreatedRecords): run again later. */
-  | { kind: "defer"; delayMs: number; reason: string }
+  | { kind: "defer"; delayMs: number; reason: string; cause: "provider" | "budget" }
   /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
   | { kind: "wait"; stillWaiting: () => Promise<boolean> };
 
@@ -16,9 +16,17 @@ export interface RequestJobProcessorDeps {
   orderingRetryDelayMs: number;
   /** This queue's producer: a waiting job wakes itself through it. */
   producer: JobProducer;
+  /** Told how each run ended (metrics). */
+  observe?(
+    outcome: "done" | "waited" | "deferred" | "failed",
+    seconds: number,
+    deferredFor?: "provider" | "budget",
+  ): void;
   /** The work for one request; `signal` aborts when this run has lost its job. */
   run(requestId: string, context: { signal: AbortSignal; logger: Logger }): Promise<RequestJobOutcome>;
 }
+
+const outcomeNames = { done: "done", wait: "waited", defer: "deferred" } as const;
 
 /**
  * A waiting request is woken by its predecessor's worker, or by the dispatcher when that worker
@@ -64,14 +72,22 @@ export function createRequestJobProcessor(deps: RequestJobProcessorDeps): Reques
       clearInterval(keeper);
       if (runs.get(jobId) === run) runs.delete(jobId);
     };
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1_000;
     try {
       const outcome = await deps
         .run(parsed.data.requestId, { signal: runSignal, logger })
         .catch((err: unknown) => {
+          deps.observe?.("failed", seconds());
           if (runSignal.aborted)
             logger.warn({ reason: String(runSignal.reason) }, "run abandoned: the job lock was lost");
           throw err;
         });
+      deps.observe?.(
+        outcomeNames[outcome.kind],
+        seconds(),
+        outcome.kind === "defer" ? outcome.cause : undefined,
+      );
       if (outcome.kind === "wait") {
         endRun();
         // An earlier request for the same person is not written yet; its worker wakes this job

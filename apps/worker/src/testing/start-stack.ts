@@ -48,6 +48,11 @@ export interface Stack {
   drain(timeoutMs?: number): Promise<void>;
   /** How many calls the workers' logs say reached the enrichment provider (of one kind, or all). */
   providerCalls(kind?: "person" | "company"): number;
+  /**
+   * A metric scraped from the running workers' `GET /metrics`, summed over them and over the
+   * series whose labels include `labels` (0 when no series matches).
+   */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -201,6 +206,24 @@ export async function startStack(options: {
         { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
       );
       await logsCaughtUp({ status: "succeeded" });
+    },
+    async metric(name, labels = {}) {
+      let sum = 0;
+      for (const worker of workers.filter((w) => w.isRunning())) {
+        const port = /"port":(\d+)[^\n]*"msg":"metrics listening"/.exec(worker.output())?.[1];
+        if (!port) continue;
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        for (const line of text.split("\n")) {
+          const series = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+          if (!series || series[1] !== name) continue;
+          const seriesLabels = Object.fromEntries(
+            [...(series[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+          );
+          if (Object.entries(labels).every(([key, value]) => seriesLabels[key] === value))
+            sum += Number(series[3]);
+        }
+      }
+      return sum;
     },
     providerCalls: (kind) =>
       workers

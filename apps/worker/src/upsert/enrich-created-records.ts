@@ -93,7 +93,12 @@ export async function enrichCreatedRecords(
   if (!answer.ok && answer.retryable && mayDefer) {
     // The records stay `pending`; the job comes back later and asks again, with a new reservation.
     if (refillMs === 0) await deps.budget?.refund(request.orgId, calls);
-    return { kind: "defer", delayMs: answer.retryAfterMs ?? defaultDeferMs, reason: answer.reason };
+    return {
+      kind: "defer",
+      delayMs: answer.retryAfterMs ?? defaultDeferMs,
+      reason: answer.reason,
+      cause: refillMs > 0 ? "budget" : "provider",
+    };
   }
   const context = { provider: deps.provider.name, seq: Number(request.seq) };
 
