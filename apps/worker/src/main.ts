@@ -13,8 +13,13 @@ import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
-import { createWorkerMetrics, type RunOutcome, startMetricsServer } from "./metrics";
-import { createRequestJobProcessor, type RequestJobProcessor } from "./processors/request-job.processor";
+import { createWorkerMetrics, startMetricsServer } from "./metrics";
+import {
+  createRequestJobProcessor,
+  type DeferralCause,
+  type RequestJobProcessor,
+  type RunOutcome,
+} from "./processors/request-job.processor";
 import { enrichCreatedRecords } from "./upsert/enrich-created-records";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
 
@@ -55,7 +60,7 @@ const processorOptions = {
   orderingRetryDelayMs: env.ORDERING_RETRY_DELAY_MS,
 };
 const observeRunsOf =
-  (queue: string) => (outcome: RunOutcome, seconds: number, deferredFor?: "provider" | "budget") => {
+  (queue: string) => (outcome: RunOutcome, seconds: number, deferredFor?: DeferralCause) => {
     metrics.observeRun(queue, outcome, seconds);
     if (deferredFor) metrics.observeDeferral(deferredFor);
   };

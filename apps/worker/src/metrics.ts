@@ -5,15 +5,13 @@ import type { Prisma } from "@upsert/db";
 import type { BreakerState, ProviderStats } from "@upsert/enrichment";
 import type { JobProducer } from "@upsert/queue";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-
-export type RunOutcome = "done" | "waited" | "deferred" | "failed";
+import type { DeferralCause, RunOutcome } from "./processors/request-job.processor";
 
 export interface WorkerMetrics {
   registry: Registry;
-  /** One run of a request job ended (`waited`: its turn had not come; `deferred`: enrichment later). */
+  /** One run of a request job ended. */
   observeRun(queue: string, outcome: RunOutcome, seconds: number): void;
-  /** An enrichment was deferred: the provider could not be asked, or the org's budget was spent. */
-  observeDeferral(cause: "provider" | "budget"): void;
+  observeDeferral(cause: DeferralCause): void;
 }
 
 const breakerValues: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };

@@ -2,10 +2,13 @@ import type { Logger } from "@upsert/config";
 import { type JobProducer, requestJobPayloadSchema } from "@upsert/queue";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 
+/** Why enrichment was deferred: the provider could not be asked, or the org's budget was spent. */
+export type DeferralCause = "provider" | "budget";
+
 export type RequestJobOutcome =
   | { kind: "done" }
   /** Enrichment cannot ask the provider now (see enrichCreatedRecords): run again later. */
-  | { kind: "defer"; delayMs: number; reason: string; cause: "provider" | "budget" }
+  | { kind: "defer"; delayMs: number; reason: string; cause: DeferralCause }
   /** Must wait; `stillWaiting` asks again (the predecessor may be written by now). */
   | { kind: "wait"; stillWaiting: () => Promise<boolean> };
 
@@ -17,16 +20,17 @@ export interface RequestJobProcessorDeps {
   /** This queue's producer: a waiting job wakes itself through it. */
   producer: JobProducer;
   /** Told how each run ended (metrics). */
-  observe?(
-    outcome: "done" | "waited" | "deferred" | "failed",
-    seconds: number,
-    deferredFor?: "provider" | "budget",
-  ): void;
+  observe?(outcome: RunOutcome, seconds: number, deferredFor?: DeferralCause): void;
   /** The work for one request; `signal` aborts when this run has lost its job. */
   run(requestId: string, context: { signal: AbortSignal; logger: Logger }): Promise<RequestJobOutcome>;
 }
 
-const outcomeNames = { done: "done", wait: "waited", defer: "deferred" } as const;
+/** How a run ended; `waited`: its turn had not come; `deferred`: its enrichment comes later. */
+export type RunOutcome = "done" | "waited" | "deferred" | "failed";
+const outcomeNames = { done: "done", wait: "waited", defer: "deferred" } as const satisfies Record<
+  RequestJobOutcome["kind"],
+  RunOutcome
+>;
 
 /**
  * A waiting request is woken by its predecessor's worker, or by the dispatcher when that worker
