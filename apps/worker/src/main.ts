@@ -53,6 +53,13 @@ const metricsServer = await startMetricsServer(metrics.registry, {
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
   logger,
+}).catch((err: unknown) => {
+  // Another worker on this machine has the port: say how to fix it, rather than a stack trace.
+  logger.fatal(
+    { err, port: env.METRICS_PORT },
+    "cannot serve metrics: set METRICS_PORT to a free port (0 picks one)",
+  );
+  process.exit(1);
 });
 const processorOptions = {
   logger,
