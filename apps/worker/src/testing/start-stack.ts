@@ -88,16 +88,30 @@ export async function startStack(options: {
   };
   for (let i = 0; i < options.workers; i += 1) startWorker();
 
-  const port = await waitFor(() => /"port":(\d+)[^\n]*api listening/.exec(api.output())?.[1], {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-    message: "api did not start",
-  });
-  await waitFor(() => workers.every((w) => w.output().includes("worker started")), {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-    message: "workers did not start",
-  });
+  const stop = async () => {
+    await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
+    await db.close();
+    await database.drop();
+    await dropQueuePrefix(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => 0); // its own Redis may be gone
+  };
+
+  let port: string;
+  try {
+    port = await waitFor(() => /"port":(\d+)[^\n]*api listening/.exec(api.output())?.[1], {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: "api did not start",
+    });
+    await waitFor(() => workers.every((w) => w.output().includes("worker started")), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: "workers did not start",
+    });
+  } catch (err) {
+    // A stack that never came up leaves no processes, database or keys behind.
+    await stop().catch(() => undefined);
+    throw err;
+  }
   const { org, apiKey } = await createOrganization(db.prisma, { name: "Stack" });
   const apiUrl = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" };
@@ -233,11 +247,6 @@ export async function startStack(options: {
             line.includes("enrichment provider called") &&
             (kind === undefined || line.includes(kind === "person" ? '"person":true' : '"company":')),
         ).length,
-    async stop() {
-      await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
-      await db.close();
-      await database.drop();
-      await dropQueuePrefix(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => 0); // its own Redis may be gone
-    },
+    stop,
   };
 }
