@@ -41,7 +41,8 @@ const companyPageSchema = trimmedStringSchema("linkedin_url", upsertContactReque
       });
       return z.NEVER;
     }
-    return `https://linkedin.com/company/${decodeURIComponent(slug).toLowerCase()}`;
+    // Kept as sent (not percent-decoded), so what is stored is always plain, storable text.
+    return `https://linkedin.com/company/${slug.toLowerCase()}`;
   })
   .nullable()
   .optional();
@@ -54,27 +55,31 @@ const unsupportedFields: Record<string, string> = {
   tags: "tags on accounts are not supported by this service yet; tag the account's contacts instead.",
 };
 
+const knownFieldsShape = {
+  domain: domainSchema,
+  name: trimmedStringSchema("name", upsertContactRequestLimits.textMaxLength).nullable().optional(),
+  linkedin_url: companyPageSchema,
+  // null means "no key", the same as leaving it out.
+  idempotency_key: idempotencyKeySchema.nullable().optional(),
+};
+
+function unknownFieldMessage(key: string): string {
+  if (key.toLowerCase().startsWith("custom_field_"))
+    return `${key}: custom fields on accounts are not supported by this service yet.`;
+  return (
+    unsupportedFields[key] ??
+    `Unknown field ${JSON.stringify(key)}. Known fields are domain, name and linkedin_url.`
+  );
+}
+
 const bodySchema = z
-  .object(
-    {
-      domain: domainSchema,
-      name: trimmedStringSchema("name", upsertContactRequestLimits.textMaxLength).nullable().optional(),
-      linkedin_url: companyPageSchema,
-      // null means "no key", the same as leaving it out.
-      idempotency_key: idempotencyKeySchema.nullable().optional(),
-    },
-    { error: "The request body must be a JSON object." },
-  )
+  .object(knownFieldsShape, { error: "The request body must be a JSON object." })
   .catchall(z.unknown())
   .superRefine(
     (body, ctx) => {
       for (const key of Object.keys(body)) {
-        if (["domain", "name", "linkedin_url", "idempotency_key"].includes(key)) continue;
-        const message = key.toLowerCase().startsWith("custom_field_")
-          ? `${key}: custom fields on accounts are not supported by this service yet.`
-          : (unsupportedFields[key] ??
-            `Unknown field ${JSON.stringify(key)}. Known fields are domain, name and linkedin_url.`);
-        ctx.addIssue({ code: "custom", path: [key], message });
+        if (!Object.hasOwn(knownFieldsShape, key))
+          ctx.addIssue({ code: "custom", path: [key], message: unknownFieldMessage(key) });
       }
     },
     // Run even when single fields failed, so the caller sees everything at once.
@@ -99,14 +104,21 @@ export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequ
       ],
     };
   }
+  // zod drops an own `__proto__` key (JSON.parse makes one for `{"__proto__": …}`): still unknown.
+  const prototypeKey: ValidationDetail[] = Object.hasOwn(body, "__proto__")
+    ? [{ path: "__proto__", message: unknownFieldMessage("__proto__") }]
+    : [];
   const result = bodySchema.safeParse(body);
-  if (!result.success) {
+  if (!result.success || prototypeKey.length > 0) {
     return {
       ok: false,
-      details: result.error.issues.map((issue) => ({
-        path: formatIssuePath(issue.path),
-        message: issue.message,
-      })),
+      details: [
+        ...(result.error?.issues ?? []).map((issue) => ({
+          path: formatIssuePath(issue.path),
+          message: issue.message,
+        })),
+        ...prototypeKey,
+      ],
     };
   }
   const { domain, name, linkedin_url, idempotency_key } = result.data;

@@ -41,6 +41,21 @@ describe("parseUpsertAccountRequest", () => {
     expect(result.details.map((d) => d.path).sort()).toEqual(["domain", "linkedin_url", "notes"]);
   });
 
+  it("refuses an own __proto__ key, which zod would silently drop", () => {
+    expect(
+      parseUpsertAccountRequest(JSON.parse('{"domain": "acme.com", "__proto__": {"x": 1}}')),
+    ).toMatchObject({
+      ok: false,
+      details: [{ path: "__proto__" }],
+    });
+  });
+
+  it("keeps a percent-encoded company slug as sent, so nothing unstorable is decoded into it", () => {
+    expect(
+      parseUpsertAccountRequest({ domain: "acme.com", linkedin_url: "linkedin.com/company/acme%00%E0%A4%A" }),
+    ).toMatchObject({ ok: true, payload: { linkedin_url: "https://linkedin.com/company/acme%00%e0%a4%a" } });
+  });
+
   it("refuses a body that is not an object", () => {
     expect(parseUpsertAccountRequest("acme.com")).toEqual({
       ok: false,
