@@ -51,6 +51,8 @@ it("updates the domain's account in place, without enriching again", async () =>
       domain: "INITRODE.com",
       name: "Initrode",
       linkedin_url: "linkedin.com/company/initrode",
+      status: "NEW",
+      notes: "Key prospect",
     }),
   );
   expect(updated.result).toMatchObject({
@@ -58,7 +60,12 @@ it("updates the domain's account in place, without enriching again", async () =>
     account_id: accountId,
     account_created: false,
     enrichment: "skipped",
-    account: { name: "Initrode", company: { linkedin_url: "https://linkedin.com/company/initrode" } },
+    account: {
+      name: "Initrode",
+      status: "NEW",
+      notes: "Key prospect",
+      company: { linkedin_url: "https://linkedin.com/company/initrode" },
+    },
   });
   expect(stack.providerCalls()).toBe(calls);
   expect(await stack.db.prisma.account.count({ where: { domain: "initrode.com" } })).toBe(1);

@@ -158,7 +158,6 @@ describe("PUT /v1/accounts", () => {
       name: "fields this service does not keep for accounts, all named at once",
       body: {
         domain: "acme.com",
-        status: "NEW",
         owner: "0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f",
         tags: [],
         custom_field_0b6f3c1e_bad: 1,
@@ -166,7 +165,7 @@ describe("PUT /v1/accounts", () => {
       },
       status: 422,
       code: "unprocessable_entity",
-      paths: ["status", "owner", "tags", "custom_field_0b6f3c1e_bad", "nmae"],
+      paths: ["owner", "tags", "custom_field_0b6f3c1e_bad", "nmae"],
     },
     {
       name: "a body that is not an object",

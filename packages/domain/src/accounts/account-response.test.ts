@@ -11,6 +11,8 @@ const record: AccountRecord = {
   employeeCount: 250,
   foundedYear: 1949,
   linkedinUrl: "https://linkedin.com/company/acme",
+  status: null,
+  notes: null,
   fieldProvenance: {},
   enrichmentStatus: "applied",
   enrichmentProvider: "builtin",

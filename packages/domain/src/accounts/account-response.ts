@@ -26,13 +26,13 @@ export interface AccountEnrichmentView {
   enriched_at: string | null;
 }
 
-/** Monaco's AccountResponse (fields this service does not store are null or empty). */
+/** Monaco's AccountResponse (`owner`, funding: this service does not store them; null). */
 export interface AccountResponse {
   id: string;
   name: string | null;
-  status: null;
+  status: string | null;
   owner: null;
-  notes: null;
+  notes: string | null;
   company: CompanyInfoView;
   tags: string[];
   created_at: string;
@@ -45,9 +45,9 @@ export function toAccountResponse(details: AccountDetails): AccountResponse {
   return {
     id: record.id,
     name: record.name,
-    status: null,
+    status: record.status,
     owner: null,
-    notes: null,
+    notes: record.notes,
     company: {
       domain: record.domain,
       linkedin_url: record.linkedinUrl,

@@ -17,6 +17,8 @@ export interface UpsertAccountPayload {
   name?: string | null;
   /** https://linkedin.com/company/<slug> */
   linkedin_url?: string | null;
+  status?: string | null;
+  notes?: string | null;
 }
 
 const companyPagePattern =
@@ -49,8 +51,6 @@ const companyPageSchema = trimmedStringSchema("linkedin_url", upsertContactReque
 
 /** Monaco fields this service does not keep for accounts: refused, so nothing is silently lost. */
 const unsupportedFields: Record<string, string> = {
-  status: "status is not stored by this service for accounts.",
-  notes: "notes is not stored by this service for accounts.",
   owner: "owner is not supported: this service has no users to assign.",
   tags: "tags on accounts are not supported by this service yet; tag the account's contacts instead.",
 };
@@ -59,6 +59,10 @@ const knownFieldsShape = {
   domain: domainSchema,
   name: trimmedStringSchema("name", upsertContactRequestLimits.textMaxLength).nullable().optional(),
   linkedin_url: companyPageSchema,
+  status: trimmedStringSchema("status", upsertContactRequestLimits.textMaxLength).nullable().optional(),
+  notes: trimmedStringSchema("notes", upsertContactRequestLimits.customFieldStringMaxLength)
+    .nullable()
+    .optional(),
   // null means "no key", the same as leaving it out.
   idempotency_key: idempotencyKeySchema.nullable().optional(),
 };
@@ -68,7 +72,7 @@ function unknownFieldMessage(key: string): string {
     return `${key}: custom fields on accounts are not supported by this service yet.`;
   return (
     unsupportedFields[key] ??
-    `Unknown field ${JSON.stringify(key)}. Known fields are domain, name and linkedin_url.`
+    `Unknown field ${JSON.stringify(key)}. Known fields are domain, name, linkedin_url, status and notes.`
   );
 }
 
@@ -121,9 +125,12 @@ export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequ
       ],
     };
   }
-  const { domain, name, linkedin_url, idempotency_key } = result.data;
+  const { domain, name, linkedin_url, status, notes, idempotency_key } = result.data;
   const payload: UpsertAccountPayload = { domain };
+  // Absent stays absent (leave untouched); null is kept (clear).
   if (name !== undefined) payload.name = name;
   if (linkedin_url !== undefined) payload.linkedin_url = linkedin_url;
+  if (status !== undefined) payload.status = status;
+  if (notes !== undefined) payload.notes = notes;
   return { ok: true, payload, idempotencyKey: idempotency_key ?? undefined };
 }

@@ -16,6 +16,8 @@ export interface AccountUpsertPlan {
 const writableFields = [
   ["name", "name"],
   ["linkedin_url", "linkedinUrl"],
+  ["status", "status"],
+  ["notes", "notes"],
 ] as const;
 
 /**

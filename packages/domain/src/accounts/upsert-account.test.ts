@@ -19,6 +19,15 @@ describe("parseUpsertAccountRequest", () => {
     });
   });
 
+  it("takes Monaco's status and notes", () => {
+    expect(
+      parseUpsertAccountRequest({ domain: "acme.com", status: " NEW ", notes: "Key prospect" }),
+    ).toMatchObject({
+      ok: true,
+      payload: { domain: "acme.com", status: "NEW", notes: "Key prospect" },
+    });
+  });
+
   it("keeps absent fields absent and turns blank or null into null (clear)", () => {
     expect(parseUpsertAccountRequest({ domain: "acme.com", name: "", linkedin_url: null })).toEqual({
       ok: true,
@@ -34,11 +43,11 @@ describe("parseUpsertAccountRequest", () => {
     const result = parseUpsertAccountRequest({
       domain: 42,
       linkedin_url: "https://linkedin.com/in/jane",
-      notes: "x",
+      owner: "x",
     });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.details.map((d) => d.path).sort()).toEqual(["domain", "linkedin_url", "notes"]);
+    expect(result.details.map((d) => d.path).sort()).toEqual(["domain", "linkedin_url", "owner"]);
   });
 
   it("refuses an own __proto__ key, which zod would silently drop", () => {
@@ -79,6 +88,8 @@ describe("planAccountUpsert", () => {
         employeeCount: null,
         foundedYear: null,
         linkedinUrl: null,
+        status: null,
+        notes: null,
         fieldProvenance: { domain: { seq: 3, source: "request" }, name: { seq: 3, source: "request" } },
         enrichmentStatus: "pending",
         enrichmentProvider: null,

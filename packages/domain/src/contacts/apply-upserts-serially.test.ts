@@ -34,6 +34,8 @@ const acme: AccountRecord = {
   employeeCount: null,
   foundedYear: null,
   linkedinUrl: null,
+  status: null,
+  notes: null,
   fieldProvenance: {},
   enrichmentStatus: "none",
   enrichmentProvider: null,

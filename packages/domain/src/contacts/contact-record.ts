@@ -63,6 +63,8 @@ export interface AccountRecord {
   employeeCount: number | null;
   foundedYear: number | null;
   linkedinUrl: string | null;
+  status: string | null;
+  notes: string | null;
   fieldProvenance: FieldProvenance;
   enrichmentStatus: EnrichmentStatus;
   enrichmentProvider: string | null;
@@ -82,6 +84,8 @@ export function newAccountRecord(id: string, domain: string, seq: number): Accou
     employeeCount: null,
     foundedYear: null,
     linkedinUrl: null,
+    status: null,
+    notes: null,
     fieldProvenance: { domain: { seq, source: "request" } },
     enrichmentStatus: "pending",
     enrichmentProvider: null,

@@ -138,6 +138,8 @@ const createdAccount: AccountRecord = {
   employeeCount: null,
   foundedYear: null,
   linkedinUrl: null,
+  status: null,
+  notes: null,
   fieldProvenance: { domain: { seq: 5, source: "request" }, description: { seq: 4, source: "request" } },
   enrichmentStatus: "pending",
   enrichmentProvider: null,

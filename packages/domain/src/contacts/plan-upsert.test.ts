@@ -52,6 +52,8 @@ function buildAccount(overrides: Partial<AccountRecord> & Pick<AccountRecord, "i
     employeeCount: null,
     foundedYear: null,
     linkedinUrl: null,
+    status: null,
+    notes: null,
     fieldProvenance: {},
     enrichmentStatus: "none",
     enrichmentProvider: null,
