@@ -1,14 +1,12 @@
 import { z } from "zod";
 import {
-  describeJsonValue,
   idempotencyKeySchema,
-  isPlainObject,
   toRegistrableDomain,
   trimmedStringSchema,
   upsertContactRequestLimits,
 } from "../contacts/parse-upsert-contact-request";
 import type { ValidationDetail } from "../errors/domain-error";
-import { formatIssuePath } from "../errors/validation-error";
+import { isPlainObject, parseObjectBody } from "../errors/parse-object-body";
 
 /** What `PUT /v1/accounts` asks for, normalised: absent leaves a field alone, null clears it. */
 export interface UpsertAccountPayload {
@@ -100,31 +98,8 @@ export type ParseUpsertAccountRequestResult =
  * reported at once, each with its path.
  */
 export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequestResult {
-  if (!isPlainObject(body)) {
-    return {
-      ok: false,
-      details: [
-        { path: "", message: `The request body must be a JSON object, not ${describeJsonValue(body)}.` },
-      ],
-    };
-  }
-  // zod drops an own `__proto__` key (JSON.parse makes one for `{"__proto__": …}`): still unknown.
-  const prototypeKey: ValidationDetail[] = Object.hasOwn(body, "__proto__")
-    ? [{ path: "__proto__", message: unknownFieldMessage("__proto__") }]
-    : [];
-  const result = bodySchema.safeParse(body);
-  if (!result.success || prototypeKey.length > 0) {
-    return {
-      ok: false,
-      details: [
-        ...(result.error?.issues ?? []).map((issue) => ({
-          path: formatIssuePath(issue.path),
-          message: issue.message,
-        })),
-        ...prototypeKey,
-      ],
-    };
-  }
+  const result = parseObjectBody(bodySchema, body, unknownFieldMessage);
+  if (!result.ok) return result;
   const { domain, name, linkedin_url, status, notes, idempotency_key } = result.data;
   const payload: UpsertAccountPayload = { domain };
   // Absent stays absent (leave untouched); null is kept (clear).

@@ -1,7 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { ValidationDetail } from "../errors/domain-error";
-import { formatIssuePath } from "../errors/validation-error";
+import { isPlainObject, parseObjectBody } from "../errors/parse-object-body";
 import { normaliseDomain } from "../normalise/domain";
 import { isValidEmail } from "../normalise/email";
 import { canonicaliseLinkedinUrl } from "../normalise/linkedin-url";
@@ -168,14 +168,6 @@ const knownFields = Object.keys(knownFieldsShape) as KnownField[];
 
 function isKnownField(key: string): key is KnownField {
   return Object.hasOwn(knownFieldsShape, key);
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return false;
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 /** A value was supplied for an identifier-like field: not absent, not null and not blank. */
@@ -356,35 +348,8 @@ export function parseUpsertContactRequest(
   body: unknown,
   options: ParseUpsertContactRequestOptions,
 ): ParseUpsertContactRequestResult {
-  if (!isPlainObject(body)) {
-    return {
-      ok: false,
-      details: [
-        { path: "", message: `The request body must be a JSON object, not ${describeJsonValue(body)}.` },
-      ],
-    };
-  }
-  // zod drops an own `__proto__` key (JSON.parse creates one for `{"__proto__": …}`), so the
-  // schema never sees it; it is still an unknown field the caller should hear about.
-  const prototypeKeyDetails: ValidationDetail[] = Object.hasOwn(body, "__proto__")
-    ? [{ path: "__proto__", message: unknownFieldMessage("__proto__") }]
-    : [];
-  const result = upsertContactRequestSchema.safeParse(body);
-  if (!result.success) {
-    return {
-      ok: false,
-      details: [
-        ...result.error.issues.map((issue) => ({
-          path: formatIssuePath(issue.path),
-          message: issue.message,
-        })),
-        ...prototypeKeyDetails,
-      ],
-    };
-  }
-  if (prototypeKeyDetails.length > 0) {
-    return { ok: false, details: prototypeKeyDetails };
-  }
+  const result = parseObjectBody(upsertContactRequestSchema, body, unknownFieldMessage);
+  if (!result.ok) return result;
   const { payload, idempotencyKey } = result.data;
   if (typeof payload.phone_number === "string") {
     return {
@@ -397,29 +362,4 @@ export function parseUpsertContactRequest(
     };
   }
   return { ok: true, payload, idempotencyKey };
-}
-
-export function describeJsonValue(value: unknown): string {
-  if (value === null) {
-    return "null";
-  }
-  if (value === undefined) {
-    return "an empty body";
-  }
-  if (Array.isArray(value)) {
-    return "an array";
-  }
-  switch (typeof value) {
-    case "string":
-      return "a string";
-    case "number":
-    case "bigint":
-      return "a number";
-    case "boolean":
-      return "a boolean";
-    case "object":
-      return "an object with a custom prototype";
-    default:
-      return `a value of type ${typeof value}`;
-  }
 }
