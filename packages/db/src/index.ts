@@ -58,6 +58,7 @@ export {
   loadUpsertSnapshot,
   lockIdentityKeys,
   lockIntakeRequest,
+  lockUnwrittenRequest,
   markContactEnrichmentPending,
   markRequestRunning,
   recordEnrichmentFinished,

@@ -5,7 +5,7 @@ import {
   insertAccount,
   loadAccountByDomainForUpdate,
   lockIdentityKeys,
-  lockIntakeRequest,
+  lockUnwrittenRequest,
   type Prisma,
   recordRequestWaiting,
   recordRequestWritten,
@@ -33,8 +33,8 @@ export async function writeAccountUpsert(
   const orderingKeys = keys.filter((key) => !key.startsWith("domain:"));
   const outcome = await runInTransaction(prisma, async (tx) => {
     await lockIdentityKeys(tx, request.orgId, keys);
-    const current = await lockIntakeRequest(tx, request.id);
-    if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
+    const current = await lockUnwrittenRequest(tx, request.id);
+    if (!current) {
       return "finished" as const;
     }
     signal?.throwIfAborted();

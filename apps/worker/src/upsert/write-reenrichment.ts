@@ -1,7 +1,7 @@
 import {
   type IntakeRecord,
   loadContactForUpdate,
-  lockIntakeRequest,
+  lockUnwrittenRequest,
   markContactEnrichmentPending,
   type Prisma,
   recordRequestFailed,
@@ -18,8 +18,8 @@ import {
 export async function writeReenrichment(prisma: Prisma, request: IntakeRecord): Promise<boolean> {
   const contactId = (request.payload as { contact_id: string }).contact_id;
   return runInTransaction(prisma, async (tx) => {
-    const current = await lockIntakeRequest(tx, request.id);
-    if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
+    const current = await lockUnwrittenRequest(tx, request.id);
+    if (!current) {
       return false;
     }
     const contact = await loadContactForUpdate(tx, contactId);

@@ -5,7 +5,7 @@ import {
   insertAccount,
   loadUpsertSnapshot,
   lockIdentityKeys,
-  lockIntakeRequest,
+  lockUnwrittenRequest,
   type Prisma,
   recordRequestFailed,
   recordRequestWaiting,
@@ -71,8 +71,8 @@ export async function writeUpsert(
   for (let round = 0; round < maxLockRounds; round += 1) {
     const outcome = await runInTransaction(prisma, async (tx) => {
       if (options.unsafeBreak !== "identity-lock") await lockIdentityKeys(tx, request.orgId, keys);
-      const current = await lockIntakeRequest(tx, request.id);
-      if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed") {
+      const current = await lockUnwrittenRequest(tx, request.id);
+      if (!current) {
         return { kind: "finished", orderingKeys: [] } as const;
       }
       // Checked under the intake row's lock: a run that learnt it lost the job writes nothing.

@@ -43,6 +43,14 @@ export async function lockIntakeRequest(tx: Tx, id: string): Promise<IntakeRecor
   return tx.intakeRequest.findUnique({ where: { id } });
 }
 
+/** lockIntakeRequest, for a write: the row, or null when it is gone or already written or failed. */
+export async function lockUnwrittenRequest(tx: Tx, id: string): Promise<IntakeRecord | null> {
+  const current = await lockIntakeRequest(tx, id);
+  if (!current || current.writtenAt || current.status === "succeeded" || current.status === "failed")
+    return null;
+  return current;
+}
+
 /**
  * The ordering rule: is there an earlier request of the org, not yet written, that shares one of
  * these identity keys? If so the later request must wait for it.
