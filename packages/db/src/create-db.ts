@@ -1,10 +1,15 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client";
 
 export type Prisma = PrismaClient;
+/** The node-postgres pool under the Prisma client: the hot path's named statements run on it. */
+export type Pool = pg.Pool;
 
 export interface Db {
   prisma: PrismaClient;
+  /** The same connections Prisma uses (one pool per process), for the request path's SQL. */
+  pool: Pool;
   close(): Promise<void>;
 }
 
@@ -13,12 +18,19 @@ export interface CreateDbOptions {
   maxConnections?: number;
 }
 
-/** Creates the Prisma client over node-postgres. Nothing connects until the first query. */
+/** Creates the pool and the Prisma client over it. Nothing connects until the first query. */
 export function createDb(url: string, options: CreateDbOptions = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: options.maxConnections ?? 10 });
-  const prisma = new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  // An idle client's error (the server went away) must not crash the process; the next query
+  // reports it to its caller.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
-    close: () => prisma.$disconnect(),
+    pool,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
   };
 }

@@ -1,4 +1,4 @@
-export { type CreateDbOptions, createDb, type Db, type Prisma } from "./create-db";
+export { type CreateDbOptions, createDb, type Db, type Pool, type Prisma } from "./create-db";
 export { isDatabaseUnavailableError } from "./errors";
 export {
   defaultMigrationsDir,
