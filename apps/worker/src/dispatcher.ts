@@ -1,29 +1,43 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@upsert/config";
 import {
+  acquireLease,
   findRequestsOwedEnrichment,
   findRunnableWaitingRequests,
   findUnfinishedRequests,
-  type Prisma,
+  type Pool,
   purgeFinishedRequests,
+  releaseLease,
 } from "@upsert/db";
 import type { JobProducer } from "@upsert/queue";
 
 export interface Dispatcher {
-  /** One pass: make sure every unfinished request, and every owed enrichment, has a live job. */
+  /** One pass (when this process holds the lease): every unfinished request and owed enrichment
+   *  in this pass's window has a live job; waiting chain heads are woken. Returns jobs re-created. */
   dispatchOnce(): Promise<number>;
   stop(): Promise<void>;
 }
 
+const leaseName = "dispatcher";
+const purgeBatch = 1_000;
+/** At most this many purge batches a pass, so a pass never runs long. */
+const purgeBatchesPerPass = 10;
+
 /**
  * Postgres is the record of accepted requests; Redis only schedules them. The dispatcher closes
- * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: every
- * interval it hands each unfinished request older than `minAgeMs` to the upsert queue's
- * `ensureEnqueued`, and each request owing enrichment for that long to the enrichment queue's,
- * which are no-ops for jobs Redis still has. It also wakes waiting requests whose turn has come (see
- * findRunnableWaitingRequests). Every worker process runs one; they do not need to coordinate.
+ * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: each
+ * pass hands unfinished requests older than `minAgeMs` to the upsert queue's `ensureEnqueued`,
+ * requests owing enrichment for that long to the enrichment queue's (both no-ops for jobs Redis
+ * still has), and wakes waiting requests whose turn has come (a wake-up lost with a crashed
+ * worker). Then it purges finished requests past retention.
+ *
+ * One process of the cluster runs it at a time: every process ticks, but only the holder of a
+ * Postgres lease (renewed each tick, taken over when it expires) does the pass. Each pass looks
+ * at `batchSize` rows of each list, continuing where the last pass stopped and wrapping around,
+ * so its cost does not grow with the backlog.
  */
 export function startDispatcher(options: {
-  prisma: Prisma;
+  pool: Pool;
   producer: JobProducer;
   enrichmentProducer: JobProducer;
   logger: Logger;
@@ -34,45 +48,79 @@ export function startDispatcher(options: {
 }): Dispatcher {
   const log = options.logger.child({ component: "dispatcher" });
   const batchSize = options.batchSize ?? 1_000;
+  const holder = randomUUID();
+  const cursors = { unfinished: 0n, owed: 0n, waiting: 0n };
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
+  /** The next window of a list: rows after the cursor, or from the start once it ran off the end. */
+  const nextWindow = <T extends { seq: bigint }>(cursor: keyof typeof cursors, rows: T[]): T[] => {
+    const last = rows.at(-1);
+    cursors[cursor] = rows.length < batchSize || !last ? 0n : last.seq;
+    return rows;
+  };
+
   const dispatchOnce = async (): Promise<number> => {
-    const rows = await findUnfinishedRequests(options.prisma, {
-      acceptedBefore: new Date(Date.now() - options.minAgeMs),
-      limit: batchSize,
-    });
-    const recreated = await options.producer.ensureEnqueued(
-      rows.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
+    const acceptedBefore = new Date(Date.now() - options.minAgeMs);
+    const unfinished = nextWindow(
+      "unfinished",
+      await findUnfinishedRequests(options.pool, {
+        acceptedBefore,
+        afterSeq: cursors.unfinished,
+        limit: batchSize,
+      }),
     );
-    if (recreated > 0) log.warn({ recreated, checked: rows.length }, "re-enqueued accepted requests");
-    const owed = await findRequestsOwedEnrichment(options.prisma, {
-      dueBefore: new Date(Date.now() - options.minAgeMs),
-      limit: batchSize,
-    });
+    const recreated = await options.producer.ensureEnqueued(
+      unfinished.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
+    );
+    if (recreated > 0) log.warn({ recreated, checked: unfinished.length }, "re-enqueued accepted requests");
+
+    const owed = nextWindow(
+      "owed",
+      await findRequestsOwedEnrichment(options.pool, {
+        dueBefore: acceptedBefore,
+        afterSeq: cursors.owed,
+        limit: batchSize,
+      }),
+    );
     const enrichments = await options.enrichmentProducer.ensureEnqueued(
       owed.map((row) => ({ v: 1 as const, requestId: row.id, orgId: row.orgId })),
     );
     if (enrichments > 0)
       log.warn({ recreated: enrichments, checked: owed.length }, "re-enqueued enrichment jobs");
+
     // Wake-ups a crashed worker never sent: the heads of waiting chains run now, not after their
     // (long) fallback delay.
-    const heads = await findRunnableWaitingRequests(options.prisma, {
-      acceptedBefore: new Date(Date.now() - options.minAgeMs),
+    const waiting = await findRunnableWaitingRequests(options.pool, {
+      acceptedBefore,
+      afterSeq: cursors.waiting,
       limit: batchSize,
     });
-    let woken = 0;
-    for (const id of heads) if (await options.producer.promote(id)) woken += 1;
+    cursors.waiting = waiting.lastSeq === null ? 0n : waiting.lastSeq;
+    const woken = await options.producer.promoteMany(waiting.ids);
     if (woken > 0) log.info({ woken }, "woke waiting requests whose turn had come");
     return recreated + enrichments;
   };
 
+  const purge = async () => {
+    const finishedBefore = new Date(Date.now() - options.retentionMs);
+    let purged = 0;
+    for (let batch = 0; batch < purgeBatchesPerPass; batch += 1) {
+      const count = await purgeFinishedRequests(options.pool, { finishedBefore, limit: purgeBatch });
+      purged += count;
+      if (count < purgeBatch) break;
+    }
+    if (purged > 0) log.info({ purged }, "purged finished requests past retention");
+  };
+
   const tick = async () => {
     try {
-      await dispatchOnce();
-      const purged = await purgeFinishedRequests(options.prisma, new Date(Date.now() - options.retentionMs));
-      if (purged > 0) log.info({ purged }, "purged finished requests past retention");
+      // The lease outlives two intervals, so a holder that died is replaced within about that.
+      if (await acquireLease(options.pool, { name: leaseName, holder, ttlMs: options.intervalMs * 2.5 })) {
+        await dispatchOnce();
+        await purge();
+      }
     } catch (err) {
       log.warn({ err }, "dispatch pass failed; retrying next interval");
     }
@@ -89,6 +137,8 @@ export function startDispatcher(options: {
       stopped = true;
       clearTimeout(timer);
       await current;
+      // Hand over at once rather than after the lease expires.
+      await releaseLease(options.pool, { name: leaseName, holder }).catch(() => undefined);
     },
   };
 }

@@ -80,11 +80,11 @@ const upsertProcessor = createRequestJobProcessor({
   run: (requestId, { signal, logger }) =>
     processUpsertRequest(
       {
-        prisma: db.prisma,
+        pool: db.pool,
         logger,
         signal,
         unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
-        wake: (id) => upsertProducer.promote(id),
+        wake: (ids) => upsertProducer.promoteMany(ids),
         enqueueEnrichment: (job) => enrichmentProducer.enqueue(job),
       },
       requestId,
@@ -97,7 +97,7 @@ const enrichmentProcessor = createRequestJobProcessor({
   observe: observeRunsOf(enrichContactJob.queue),
   run: (requestId, { signal, logger }) =>
     enrichCreatedRecords(
-      { prisma: db.prisma, provider, logger, signal, budget, deferForMs: env.ENRICHMENT_DEFER_MAX_MS },
+      { pool: db.pool, provider, logger, signal, budget, deferForMs: env.ENRICHMENT_DEFER_MAX_MS },
       requestId,
     ),
 });
@@ -137,7 +137,7 @@ if (env.UNSAFE_BREAK_FOR_TESTS)
   logger.error({ break: env.UNSAFE_BREAK_FOR_TESTS }, "UNSAFE_BREAK_FOR_TESTS is set: guarantees are OFF");
 
 const dispatcher = startDispatcher({
-  prisma: db.prisma,
+  pool: db.pool,
   producer: upsertProducer,
   enrichmentProducer,
   logger,

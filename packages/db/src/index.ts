@@ -14,6 +14,7 @@ export {
   readMigrations,
   replaceDatabaseName,
 } from "./migrations";
+export { loadAccountByDomainForUpdate, writeAccountUpsert } from "./repositories/account-writes.repository";
 export { findAccountDetails } from "./repositories/accounts.repository";
 export {
   type ActiveApiKey,
@@ -25,52 +26,54 @@ export {
   revokeApiKey,
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
+export {
+  type ContactWrite,
+  type LoadedUpsertSnapshot,
+  loadUpsertSnapshot,
+  writeContactUpsert,
+  writeReenrichment,
+} from "./repositories/contact-writes.repository";
 export { findContactDetails } from "./repositories/contacts.repository";
 export { createCustomField, listCustomFields } from "./repositories/custom-fields.repository";
+export {
+  applyEnrichment,
+  type EnrichmentApplied,
+  type EnrichmentWork,
+  loadEnrichmentWork,
+} from "./repositories/enrichment-writes.repository";
 export {
   type AcceptRequestInput,
   type AcceptRequestOutcome,
   acceptRequest,
   findRequest,
   findRequestForOrg,
-  findRequestsOwedEnrichment,
-  findUnfinishedRequests,
   type IntakeRecord,
   type JobStage,
   type JobStatus,
-  purgeFinishedRequests,
 } from "./repositories/intake.repository";
+export {
+  type Claim,
+  claimRequest,
+  findRequestsOwedEnrichment,
+  findUnfinishedRequests,
+  purgeFinishedRequests,
+  recordRequestFailed,
+} from "./repositories/intake-lifecycle.repository";
 export {
   type CreatedOrganization,
   createOrganization,
   findOrganization,
   type OrganizationRecord,
 } from "./repositories/organizations.repository";
-export { createTag, listTags } from "./repositories/tags.repository";
+export { toAccountRecord, toContactRecord } from "./repositories/prisma-records";
 export {
-  findNextUnwrittenRequests,
+  acquireLease,
   findRunnableWaitingRequests,
   hasEarlierUnwrittenRequest,
-  insertAccount,
-  loadAccountByDomainForUpdate,
-  loadAccountForUpdate,
-  loadContactForUpdate,
-  loadUpsertSnapshot,
-  lockIdentityKeys,
-  lockIntakeRequest,
-  lockUnwrittenRequest,
-  markContactEnrichmentPending,
-  markRequestRunning,
-  recordEnrichmentFinished,
-  recordRequestFailed,
-  recordRequestWaiting,
-  recordRequestWritten,
-  runInTransaction,
-  saveAccountEnrichment,
-  saveContact,
-  saveContactEnrichment,
-  type Tx,
-  toAccountRecord,
-  toContactRecord,
-  updateAccount,
-} from "./repositories/upsert.repository";
+  lockIntakeWrite,
+  releaseLease,
+  type WriteLock,
+} from "./repositories/request-ordering.repository";
+export { createTag, listTags } from "./repositories/tags.repository";
+export type { AccountRow, ContactRow } from "./statements/records";
+export { type Queryable, runStatement, type Tx, withTransaction } from "./statements/run-statement";

@@ -61,6 +61,7 @@ export {
   identityKeysOf,
   identityKeysOfContact,
   linkedinKeyOf,
+  orderingKeysOf,
 } from "./contacts/identity-keys";
 export {
   type CompanyEnrichmentValues,
@@ -136,6 +137,15 @@ export {
   type ValidationDetail,
 } from "./errors/domain-error";
 export { formatIssuePath, invalidRequestError, validationDetailsOf } from "./errors/validation-error";
+export {
+  accountUpsertJobResult,
+  contactUpsertJobResult,
+  type EnrichmentOutcome,
+  enrichmentOutcomeSchema,
+  type JobResult,
+  jobResultSchema,
+  withEnrichmentOutcome,
+} from "./jobs/job-result";
 export { normaliseDomain, normaliseHostname } from "./normalise/domain";
 export { emailDomainOf, isValidEmail, normaliseEmail } from "./normalise/email";
 export { isFreeMailDomain } from "./normalise/free-mail";

@@ -1,21 +1,16 @@
 import type { Logger } from "@upsert/config";
-import {
-  findRequest,
-  loadAccountForUpdate,
-  loadContactForUpdate,
-  lockIntakeRequest,
-  type Prisma,
-  recordEnrichmentFinished,
-  runInTransaction,
-  saveAccountEnrichment,
-  saveContactEnrichment,
-} from "@upsert/db";
+import { applyEnrichment, type EnrichmentWork, loadEnrichmentWork, type Pool } from "@upsert/db";
 import {
   type AccountRecord,
+  type ContactRecord,
+  jobResultSchema,
   markEnrichmentNotApplied,
   mergeAccountEnrichment,
   mergeContactEnrichment,
+  toAccountResponse,
+  toContactResponse,
   type UpsertContactPayload,
+  withEnrichmentOutcome,
 } from "@upsert/domain";
 import {
   type CompanyEnrichment,
@@ -27,10 +22,9 @@ import {
 import { intakeOperations } from "@upsert/queue";
 import type { OrgBudget } from "../enrichment-quota";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
-import { loadAccountResponse, loadContactResponse } from "./record-views";
 
 export interface EnrichDeps {
-  prisma: Prisma;
+  pool: Pool;
   /** Retries, timeouts and the circuit breaker live in the provider (see withResilience). */
   provider: EnrichmentProvider;
   logger: Logger;
@@ -46,8 +40,8 @@ export interface EnrichDeps {
 
 /** When the provider gives no time to come back: how long a deferred enrichment waits. */
 const defaultDeferMs = 30_000;
-
-type StoredResult = Record<string, unknown> & { account_id?: string | null; account_created?: boolean };
+/** A merge that keeps finding its records changed (a busy contact) gives up and the job retries. */
+const maxMergeRounds = 5;
 
 type Answer =
   | { ok: true; person: PersonEnrichment | null; company: CompanyEnrichment | null }
@@ -56,29 +50,25 @@ type Answer =
 /**
  * The enrichment job of a written request that created something: ask the provider about the new
  * contact and/or the new account (outside any transaction or lock), then merge what it knows into
- * fields no request has written, and record how it went on the request. The merges check the
- * records' enrichment status under row locks, and the request's own row says whether enrichment
- * is still owed, so a second run changes nothing.
+ * fields no request has written, and record how it went on the request. The merge is recorded in
+ * one statement that checks, under the intake row's lock, that enrichment is still owed and that
+ * the records are the versions it merged into, so a second run changes nothing and a concurrent
+ * update is never overwritten (the merge is then redone on the fresh records).
  */
 export async function enrichCreatedRecords(
   deps: EnrichDeps,
   requestId: string,
 ): Promise<Extract<RequestJobOutcome, { kind: "done" | "defer" }>> {
-  const request = await findRequest(deps.prisma, requestId);
-  if (!request?.enrichmentDueAt) return { kind: "done" };
+  let work = await loadEnrichmentWork(deps.pool, requestId);
+  if (!work?.request.enrichmentDueAt) return { kind: "done" };
+  const { request } = work;
   const payload = request.payload as UpsertContactPayload;
-  const stored = (request.result ?? {}) as StoredResult;
   // A contact request's `enrichment` is about its contact; an account upsert's about its account.
   const forAccount = request.operation === intakeOperations.upsertAccount;
-  const contactCreated = !forAccount && request.contactId !== null && stored.enrichment === "pending";
-  const createdAccountId = stored.account_created && stored.account_id ? stored.account_id : null;
-  const createdAccount = createdAccountId
-    ? await deps.prisma.account.findUnique({ where: { id: createdAccountId }, select: { domain: true } })
-    : null;
-  const domain = createdAccount?.domain ?? null;
-
-  const person = contactCreated ? personQueryOf(payload, domain) : null;
-  const reported = forAccount || contactCreated; // whether the job's `enrichment` is about to change
+  const contactOwed = work.target.contactId !== null;
+  const domain = work.account?.record.domain ?? null;
+  const person = contactOwed ? personQueryOf(payload, domain) : null;
+  const reported = forAccount || contactOwed; // whether the job's `enrichment` is about to change
   const calls = (person ? 1 : 0) + (domain ? 1 : 0);
   const mayDefer = Date.now() - (request.writtenAt?.getTime() ?? Date.now()) < deps.deferForMs;
   const refillMs = deps.budget ? await deps.budget.reserve(request.orgId, calls) : 0;
@@ -100,43 +90,95 @@ export async function enrichCreatedRecords(
       cause: refillMs > 0 ? "budget" : "provider",
     };
   }
-  const context = { provider: deps.provider.name, seq: Number(request.seq) };
+  const merge = { answer, provider: deps.provider.name, seq: Number(request.seq), forAccount, reported };
+  for (let round = 0; round < maxMergeRounds; round += 1) {
+    const now = new Date();
+    const outcome = await applyEnrichment(deps.pool, { requestId, ...mergeInto(work, merge, now), now });
+    if (outcome !== "stale") return { kind: "done" };
+    // A write changed the contact or account since it was read: merge into the fresh state.
+    work = await loadEnrichmentWork(deps.pool, requestId);
+    if (!work?.request.enrichmentDueAt) return { kind: "done" };
+  }
+  throw new Error(`the records of request ${requestId} kept changing during the enrichment merge; retrying`);
+}
 
-  await runInTransaction(deps.prisma, async (tx) => {
-    // A run that lost its job to another may get here second: the first one's record stands.
-    if (!(await lockIntakeRequest(tx, request.id))?.enrichmentDueAt) return;
-    const contact = contactCreated ? await loadContactForUpdate(tx, request.contactId as string) : null;
-    if (contact && contact.enrichmentStatus === "pending") {
-      if (answer.ok && answer.person) {
-        const merged = mergeContactEnrichment(contact, answer.person, context);
-        await saveContactEnrichment(tx, merged.contact, { filledFields: merged.filledFields, error: null });
-      } else {
-        const status = answer.ok ? "skipped" : "failed";
-        await saveContactEnrichment(tx, markEnrichmentNotApplied(contact, status, deps.provider.name), {
-          filledFields: [],
-          error: answer.ok ? null : answer.reason,
-        });
-      }
+/** The merged records (only those still pending) and the request's new result. */
+function mergeInto(
+  work: EnrichmentWork,
+  merge: { answer: Answer; provider: string; seq: number; forAccount: boolean; reported: boolean },
+  now: Date,
+) {
+  const { answer, provider } = merge;
+  const context = { provider, seq: merge.seq };
+  let contact: {
+    record: ContactRecord;
+    version: string;
+    filledFields: string[];
+    error: string | null;
+  } | null = null;
+  if (work.target.contactId !== null && work.contact?.record.enrichmentStatus === "pending") {
+    const { version } = work.contact;
+    if (answer.ok && answer.person) {
+      const merged = mergeContactEnrichment(work.contact.record, answer.person, context);
+      contact = { record: merged.contact, version, filledFields: merged.filledFields, error: null };
+    } else {
+      const status = answer.ok ? "skipped" : "failed";
+      const record = markEnrichmentNotApplied(work.contact.record, status, provider);
+      contact = { record, version, filledFields: [], error: answer.ok ? null : answer.reason };
     }
-    if (createdAccountId) {
-      const account = await loadAccountForUpdate(tx, createdAccountId);
-      if (account?.enrichmentStatus === "pending")
-        await enrichAccount(tx, account, answer, context, deps.provider.name);
-    }
-    // The job's `enrichment` reports on the contact (on the account for an account upsert); a
-    // contact update that only created an account keeps "skipped" (it shows on the account).
-    const found = answer.ok && (forAccount ? answer.company : answer.person);
-    const enrichment = !reported ? stored.enrichment : !answer.ok ? "failed" : found ? "applied" : "skipped";
-    await recordEnrichmentFinished(tx, request.id, {
-      ...stored,
-      enrichment,
-      ...(answer.ok || !reported ? {} : { enrichment_error: answer.reason }),
-      ...(forAccount
-        ? { account: await loadAccountResponse(tx, request.orgId, createdAccountId ?? "") }
-        : { contact: await loadContactResponse(tx, request.orgId, request.contactId ?? "") }),
-    });
+  }
+  let account: { record: AccountRecord; version: string; error: string | null } | null = null;
+  if (work.account && work.account.record.enrichmentStatus === "pending") {
+    const { version } = work.account;
+    const record =
+      answer.ok && answer.company
+        ? mergeAccountEnrichment(work.account.record, answer.company, context).account
+        : markEnrichmentNotApplied(work.account.record, answer.ok ? "skipped" : "failed", provider);
+    account = { record, version, error: answer.ok ? null : answer.reason };
+  }
+
+  const found = answer.ok && (merge.forAccount ? answer.company : answer.person);
+  const stored = jobResultSchema.parse(work.request.result);
+  const result = withEnrichmentOutcome(stored, {
+    reported: merge.reported,
+    outcome: !answer.ok ? "failed" : found ? "applied" : "skipped",
+    ...(answer.ok ? {} : { error: answer.reason }),
+    ...(merge.forAccount
+      ? { account: accountView(work, account, now) }
+      : { contact: contactView(work, contact, now) }),
   });
-  return { kind: "done" };
+  return { contact, account, result };
+}
+
+/** The contact as it will be once the merge commits (as stored when the merge leaves it alone). */
+function contactView(
+  work: EnrichmentWork,
+  merged: { record: ContactRecord; filledFields: string[]; error: string | null } | null,
+  now: Date,
+) {
+  if (!work.contact) return null;
+  const { row, tagNames } = work.contact;
+  return toContactResponse({
+    record: merged?.record ?? work.contact.record,
+    source: row.source,
+    tagNames,
+    createdAt: new Date(row.created_at),
+    updatedAt: merged ? now : new Date(row.updated_at),
+    enrichedAt: merged ? now : row.enriched_at ? new Date(row.enriched_at) : null,
+    enrichedFields: merged ? merged.filledFields : (row.enriched_fields ?? []),
+    enrichmentError: merged ? merged.error : row.enrichment_error,
+  });
+}
+
+function accountView(work: EnrichmentWork, merged: { record: AccountRecord } | null, now: Date) {
+  if (!work.account) return null;
+  const { row } = work.account;
+  return toAccountResponse({
+    record: merged?.record ?? work.account.record,
+    createdAt: new Date(row.created_at),
+    updatedAt: merged ? now : new Date(row.updated_at),
+    enrichedAt: merged ? now : row.enriched_at ? new Date(row.enriched_at) : null,
+  });
 }
 
 function personQueryOf(payload: UpsertContactPayload, domain: string | null): PersonQuery {
@@ -149,28 +191,6 @@ function personQueryOf(payload: UpsertContactPayload, domain: string | null): Pe
     lastName: payload.last_name ?? null,
     domain,
   };
-}
-
-async function enrichAccount(
-  tx: Parameters<typeof saveAccountEnrichment>[0],
-  account: AccountRecord,
-  answer: Answer,
-  context: { provider: string; seq: number },
-  provider: string,
-) {
-  if (answer.ok && answer.company) {
-    await saveAccountEnrichment(tx, mergeAccountEnrichment(account, answer.company, context).account, {
-      error: null,
-    });
-  } else {
-    await saveAccountEnrichment(
-      tx,
-      markEnrichmentNotApplied(account, answer.ok ? "skipped" : "failed", provider),
-      {
-        error: answer.ok ? null : answer.reason,
-      },
-    );
-  }
 }
 
 /** Asks the provider about the new person and/or company. "No match" is an answer, not a failure. */

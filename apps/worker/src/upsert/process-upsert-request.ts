@@ -1,21 +1,29 @@
 import type { Logger } from "@upsert/config";
-import { findRequest, hasEarlierUnwrittenRequest, markRequestRunning, type Prisma } from "@upsert/db";
+import { claimRequest, hasEarlierUnwrittenRequest, type Pool } from "@upsert/db";
+import { orderingKeysOf } from "@upsert/domain";
 import { intakeOperations, type RequestJobPayload } from "@upsert/queue";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
+import type { OrderedWriteOptions, WriteOutcome } from "./ordered-write";
 import { writeAccountUpsert } from "./write-account-upsert";
 import { writeReenrichment } from "./write-reenrichment";
-import { type WriteOptions, writeUpsert } from "./write-upsert";
+import { writeUpsert } from "./write-upsert";
 
 export interface UpsertDeps {
-  prisma: Prisma;
+  pool: Pool;
   logger: Logger;
   signal?: AbortSignal;
-  /** Runs a waiting request now (its turn has come). */
-  wake(requestId: string): Promise<unknown>;
+  /** Runs waiting requests now (their turn has come). */
+  wake(requestIds: string[]): Promise<unknown>;
   /** Queues the enrichment job of a written request. */
   enqueueEnrichment(job: RequestJobPayload): Promise<unknown>;
-  unsafeBreak?: WriteOptions["unsafeBreak"];
+  unsafeBreak?: OrderedWriteOptions["unsafeBreak"];
 }
+
+const writers = {
+  [intakeOperations.upsertContact]: writeUpsert,
+  [intakeOperations.upsertAccount]: writeAccountUpsert,
+  [intakeOperations.enrichContact]: writeReenrichment,
+} as const;
 
 /**
  * The write half of one accepted request, run by its job on the upsert queue. Safe to run any
@@ -23,30 +31,34 @@ export interface UpsertDeps {
  * the write created is enriched by a job of its own, so the provider never holds up a write.
  */
 export async function processUpsertRequest(deps: UpsertDeps, requestId: string): Promise<RequestJobOutcome> {
-  const request = await markRequestRunning(deps.prisma, requestId);
-  if (!request) {
-    // Finished before; but a run that wrote it may have died before queueing its enrichment.
-    const finished = await findRequest(deps.prisma, requestId);
-    if (finished?.enrichmentDueAt) await handOverToEnrichment(deps, finished);
+  // One statement: claim the run, and the ordering rule on the request's own keys (a request
+  // behind an unwritten earlier one for the same person waits at once, without locking anything).
+  const claim = await claimRequest(deps.pool, requestId, { checkOrder: !deps.unsafeBreak });
+  if (!claim) return { kind: "done" };
+  const { request } = claim;
+  if (claim.kind === "finished") {
+    // A run that wrote it may have died before queueing its enrichment.
+    if (request.enrichmentDueAt) await handOverToEnrichment(deps, request);
     return { kind: "done" };
   }
-  if (request.operation === intakeOperations.enrichContact) {
-    if (await writeReenrichment(deps.prisma, request)) await handOverToEnrichment(deps, request);
-    return { kind: "done" };
-  }
-  const written =
-    request.operation === intakeOperations.upsertAccount
-      ? await writeAccountUpsert(deps.prisma, request, deps.signal)
-      : await writeUpsert(deps.prisma, request, { signal: deps.signal, unsafeBreak: deps.unsafeBreak });
+  const writer = writers[request.operation as keyof typeof writers];
+  if (!writer) throw new Error(`unknown intake operation ${request.operation}`);
+  const written: WriteOutcome =
+    claim.kind === "wait"
+      ? { kind: "wait", orderingKeys: orderingKeysOf(request.identityKeys) }
+      : await writer(deps.pool, request, { signal: deps.signal, unsafeBreak: deps.unsafeBreak });
   if (written.kind === "wait") {
     const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
-    return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.prisma, waitingOn) };
+    return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.pool, waitingOn) };
   }
-  for (const next of written.nextRequestIds) {
-    // Without this the next request for the same person would sit out its fallback delay.
-    deps.wake(next).catch((err: unknown) => deps.logger.warn({ err }, "could not wake next request"));
+  if (written.kind === "written") {
+    // Without this the next requests for the same people would sit out their fallback delay.
+    if (written.nextRequestIds.length > 0)
+      deps
+        .wake(written.nextRequestIds)
+        .catch((err: unknown) => deps.logger.warn({ err }, "could not wake next requests"));
+    if (written.owesEnrichment) await handOverToEnrichment(deps, request);
   }
-  if (written.kind === "written") await handOverToEnrichment(deps, request);
   return { kind: "done" };
 }
 

@@ -1,25 +1,35 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { createLogger } from "@upsert/config";
 import {
+  acceptRequest,
   createDb,
   createOrganization,
   type Db,
-  loadContactForUpdate,
+  type IntakeRecord,
   loadUpsertSnapshot,
-  runInTransaction,
-  saveContact,
-  saveContactEnrichment,
+  lockIntakeWrite,
+  withTransaction,
+  writeContactUpsert,
 } from "@upsert/db";
 import {
-  mergeContactEnrichment,
+  contactUpsertJobResult,
+  identityKeysOf,
+  payloadHash,
   planUpsert,
   selectSnapshotLookups,
+  toContactResponse,
   type UpsertContactPayload,
 } from "@upsert/domain";
+import { createBuiltinProvider, derivePersonEnrichment } from "@upsert/enrichment";
+import { intakeOperations } from "@upsert/queue";
 import { createTestDatabase, type TestDatabase } from "@upsert/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { enrichCreatedRecords } from "./enrich-created-records";
+import { processUpsertRequest } from "./process-upsert-request";
 
 let database: TestDatabase;
 let db: Db;
+const logger = createLogger({ name: "test", level: "silent" });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -31,35 +41,37 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Plans `payload` against the database and writes it, pausing between reading and writing. */
-async function writeWithPause(
-  orgId: string,
-  seq: number,
-  payload: UpsertContactPayload,
-  pause: Promise<void>,
-  read: () => void,
-) {
-  await runInTransaction(db.prisma, async (tx) => {
-    const snapshot = await loadUpsertSnapshot(tx, orgId, selectSnapshotLookups(payload));
-    read();
-    await pause;
-    const plan = planUpsert(
-      snapshot,
-      { seq, payload },
-      { newContactId: crypto.randomUUID(), newAccountId: crypto.randomUUID() },
-    );
-    if (plan.kind !== "write") throw new Error(`unexpected plan ${plan.kind}`);
-    await saveContact(tx, orgId, plan.contact, { isNew: plan.action === "created" });
+async function accept(orgId: string, payload: UpsertContactPayload): Promise<IntakeRecord> {
+  const outcome = await acceptRequest(db.prisma, {
+    orgId,
+    operation: intakeOperations.upsertContact,
+    payload: payload as Record<string, never>,
+    payloadHash: payloadHash(payload),
+    identityKeys: identityKeysOf(payload),
+    idempotencyWindowMs: 60_000,
   });
+  return outcome.request;
 }
 
 it("an update in flight never erases an enrichment that lands while it runs", async () => {
   const { org } = await createOrganization(db.prisma, { name: "Race" });
   const email = "lee@gmail.com"; // free-mail: no account to create
-  await writeWithPause(org.id, 1, { email }, Promise.resolve(), () => {});
-  const contactId = (await db.prisma.contact.findFirstOrThrow({ where: { orgId: org.id } })).id;
+  const create = await accept(org.id, { email });
+  const deps = { pool: db.pool, logger, wake: async () => {}, enqueueEnrichment: async () => {} };
+  await processUpsertRequest(deps, create.id);
+  const answer = derivePersonEnrichment({
+    email,
+    linkedinUrl: null,
+    firstName: null,
+    lastName: null,
+    domain: null,
+  });
+  // The provider's answer fills `location`: the field the update below writes.
+  expect(answer?.location).toEqual(expect.any(String));
 
-  // The update reads the contact (still waiting for enrichment), then pauses before writing.
+  // The update reads (and row-locks) the contact, still waiting for enrichment, then pauses
+  // before writing: the same statements the worker runs, with a pause between them.
+  const update = await accept(org.id, { email, location: "Oslo" });
   let release = () => {};
   const paused = new Promise<void>((resolve) => {
     release = resolve;
@@ -68,29 +80,70 @@ it("an update in flight never erases an enrichment that lands while it runs", as
   const hasRead = new Promise<void>((resolve) => {
     markRead = resolve;
   });
-  const update = writeWithPause(org.id, 2, { email, location: "Oslo" }, paused, markRead);
+  const updating = withTransaction(db.pool, async (tx) => {
+    const payload = update.payload as UpsertContactPayload;
+    expect(
+      await lockIntakeWrite(
+        tx,
+        { ...update, requestId: update.id, keys: update.identityKeys },
+        {
+          lockKeys: true,
+          checkOrder: true,
+        },
+      ),
+    ).toBe("locked");
+    const loaded = await loadUpsertSnapshot(tx, org.id, selectSnapshotLookups(payload));
+    markRead();
+    await paused;
+    const plan = planUpsert(
+      loaded.snapshot,
+      { seq: Number(update.seq), payload },
+      {
+        newContactId: crypto.randomUUID(),
+        newAccountId: crypto.randomUUID(),
+      },
+    );
+    if (plan.kind !== "write") throw new Error(`unexpected plan ${plan.kind}`);
+    const now = new Date();
+    const contact = toContactResponse({
+      record: plan.contact,
+      source: "api",
+      tagNames: [],
+      createdAt: now,
+      updatedAt: now,
+      enrichedAt: null,
+      enrichedFields: [],
+      enrichmentError: null,
+    });
+    await writeContactUpsert(tx, {
+      request: update,
+      keys: update.identityKeys,
+      contact: plan.contact,
+      isNew: false,
+      source: "api",
+      newAccount: null,
+      addedTagIds: [],
+      result: contactUpsertJobResult(plan.result, contact, false),
+      enrichment: { contactId: null, accountId: null },
+      now,
+    });
+  });
   await hasRead;
 
-  // Meanwhile the enrichment of the create tries to merge.
-  const enrichment = runInTransaction(db.prisma, async (tx) => {
-    const contact = await loadContactForUpdate(tx, contactId);
-    if (!contact) throw new Error("contact vanished");
-    const merged = mergeContactEnrichment(
-      contact,
-      { title: "Analyst", last_name: "Lee" },
-      { provider: "test", seq: 1 },
-    );
-    await saveContactEnrichment(tx, merged.contact, { filledFields: merged.filledFields, error: null });
-  });
+  // Meanwhile the create's enrichment job asks the provider and merges (into the contact as it
+  // read it, before the update).
+  const provider = createBuiltinProvider({ latencyMs: 0 });
+  const enriching = enrichCreatedRecords({ pool: db.pool, provider, logger, deferForMs: 60_000 }, create.id);
   await sleep(300); // room for the enrichment to commit first, if nothing stops it
   release();
-  await Promise.all([update, enrichment]);
+  await Promise.all([updating, enriching]);
 
-  const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
+  const contact = await db.prisma.contact.findFirstOrThrow({ where: { orgId: org.id } });
   expect(contact).toMatchObject({
     location: "Oslo",
-    title: "Analyst",
-    lastName: "Lee",
+    title: answer?.title,
     enrichmentStatus: "applied",
   });
+  const job = await db.prisma.intakeRequest.findUniqueOrThrow({ where: { id: create.id } });
+  expect(job.result).toMatchObject({ enrichment: "applied", contact: { location: "Oslo" } });
 });

@@ -1,14 +1,14 @@
 import type { AccountDetails } from "@upsert/domain";
 import { validate as isUuid } from "uuid";
 import type { PrismaClient } from "../generated/prisma/client";
-import { type Tx, toAccountRecord } from "./upsert.repository";
+import { toAccountRecord } from "./prisma-records";
 
 /**
  * The account with this id in this org, or null. Other orgs' ids and malformed ids are null too,
  * so callers cannot tell them apart.
  */
 export async function findAccountDetails(
-  db: PrismaClient | Tx,
+  db: PrismaClient,
   orgId: string,
   id: string,
 ): Promise<AccountDetails | null> {

@@ -5,7 +5,6 @@ import { createEmptyDatabase, type EmptyDatabase } from "../empty-database.fixtu
 import { migrate } from "../migrations";
 import { findContactDetails } from "./contacts.repository";
 import { createOrganization } from "./organizations.repository";
-import { runInTransaction } from "./upsert.repository";
 
 // @upsert/testing depends on this package, so this file migrates its own empty database.
 let database: EmptyDatabase;
@@ -90,12 +89,6 @@ describe("findContactDetails", () => {
     });
     expect(details?.createdAt).toBeInstanceOf(Date);
     expect(details?.updatedAt).toBeInstanceOf(Date);
-  });
-
-  it("reads inside a transaction too (the worker's job result)", async () => {
-    const { id } = await seedContact();
-    const details = await runInTransaction(db.prisma, (tx) => findContactDetails(tx, orgId, id));
-    expect(details?.record.id).toBe(id);
   });
 
   it("is null for another org's contact, an unknown id and a malformed id", async () => {

@@ -1,15 +1,15 @@
 import type { ContactDetails } from "@upsert/domain";
 import { validate as isUuid } from "uuid";
 import type { PrismaClient } from "../generated/prisma/client";
-import { type Tx, toContactRecord } from "./upsert.repository";
+import { toContactRecord } from "./prisma-records";
 
 /**
  * The contact with this id in this org, with its tag names (alphabetical) and timestamps; null
  * when there is none. Other orgs' ids and malformed ids are "none" too, so callers cannot tell them
- * apart. Takes a transaction as well, so the worker can read what it just wrote.
+ * apart.
  */
 export async function findContactDetails(
-  db: PrismaClient | Tx,
+  db: PrismaClient,
   orgId: string,
   id: string,
 ): Promise<ContactDetails | null> {

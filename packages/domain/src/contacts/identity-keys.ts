@@ -64,3 +64,12 @@ export function identityKeysOfContact(contact: ContactRecord): string[] {
   if (contact.linkedinUrl !== null) keys.push(linkedinKeyOf(contact.linkedinUrl));
   return keys.sort();
 }
+
+/**
+ * The keys that order requests among themselves: every identity key but `domain:` ones, which are
+ * locked (one account per domain) but do not order (which request creates a domain's account does
+ * not change the final state). The database's ordering index keeps the same subset.
+ */
+export function orderingKeysOf(keys: readonly string[]): string[] {
+  return keys.filter((key) => !key.startsWith("domain:"));
+}

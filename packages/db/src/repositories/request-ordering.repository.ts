@@ -1,0 +1,101 @@
+import { type Queryable, runStatement, type Tx } from "../statements/run-statement";
+
+export type WriteLock = "locked" | "finished" | "wait";
+
+/**
+ * The first statement of a write transaction: advisory locks on every identity key (sorted and
+ * unique here, so two writers always lock in the same order and cannot deadlock), the intake row's
+ * lock (two runs of one job serialise on it), and the ordering rule on the locked keys. `wait`:
+ * an earlier unwritten request shares one of them; the request went back to `queued`.
+ */
+export async function lockIntakeWrite(
+  tx: Tx,
+  input: { requestId: string; orgId: string; seq: bigint; keys: readonly string[] },
+  options: { lockKeys: boolean; checkOrder: boolean },
+): Promise<WriteLock> {
+  const rows = await runStatement<{ lock: WriteLock }>(
+    tx,
+    "lock_intake_write",
+    "SELECT lock_intake_write($1, $2, $3, $4, $5, $6) AS lock",
+    [input.requestId, input.orgId, input.seq, sortedUnique(input.keys), options.lockKeys, options.checkOrder],
+  );
+  return rows[0]?.lock ?? "finished";
+}
+
+/** The ordering rule by index lookups: an earlier, unwritten request on one of these keys? */
+export async function hasEarlierUnwrittenRequest(
+  db: Queryable,
+  input: { orgId: string; seq: bigint; keys: readonly string[] },
+): Promise<boolean> {
+  if (input.keys.length === 0) return false;
+  const rows = await runStatement<{ found: boolean }>(
+    db,
+    "has_earlier_unwritten_request",
+    "SELECT has_earlier_unwritten_request($1, $2, $3) AS found",
+    [input.orgId, [...input.keys], input.seq],
+  );
+  return rows[0]?.found === true;
+}
+
+/**
+ * Queued requests at the head of every chain they are in (no earlier unwritten request shares an
+ * ordering key), accepted before `acceptedBefore`, with seq after `afterSeq`: the ones whose
+ * wake-up a crashed worker may have lost. Bounded: at most `limit` candidates are looked at, so a
+ * pass costs the same however deep the backlog; the caller moves `afterSeq` on.
+ */
+export async function findRunnableWaitingRequests(
+  db: Queryable,
+  input: { acceptedBefore: Date; afterSeq: bigint; limit: number },
+): Promise<{ ids: string[]; lastSeq: bigint | null }> {
+  const rows = await runStatement<{ id: string; seq: string; head: boolean }>(
+    db,
+    "find_runnable_waiting_requests",
+    `SELECT r.id, r.seq, NOT EXISTS (
+       SELECT 1 FROM intake_request_keys mine
+       JOIN intake_request_keys earlier
+         ON earlier.org_id = mine.org_id AND earlier.key = mine.key AND earlier.seq < mine.seq
+       WHERE mine.request_id = r.id) AS head
+     FROM (SELECT id, seq FROM intake_requests
+           WHERE status = 'queued' AND written_at IS NULL AND created_at < $1 AND seq > $2
+           ORDER BY seq LIMIT $3) r`,
+    [input.acceptedBefore, input.afterSeq, input.limit],
+  );
+  const last = rows.at(-1);
+  return {
+    ids: rows.filter((row) => row.head).map((row) => row.id),
+    lastSeq: last ? BigInt(last.seq) : null,
+  };
+}
+
+/**
+ * Takes or renews a named lease for `holder` for `ttlMs`: true while this holder has it. One
+ * statement, no session state, so any number of processes can contend through any pooler.
+ */
+export async function acquireLease(
+  db: Queryable,
+  input: { name: string; holder: string; ttlMs: number },
+): Promise<boolean> {
+  const rows = await runStatement<{ holder: string }>(
+    db,
+    "acquire_lease",
+    `INSERT INTO dispatcher_leases (name, holder, expires_at)
+     VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+     WHERE dispatcher_leases.holder = EXCLUDED.holder OR dispatcher_leases.expires_at < now()
+     RETURNING holder`,
+    [input.name, input.holder, input.ttlMs],
+  );
+  return rows.length > 0;
+}
+
+/** Gives a lease up (at shutdown), so another process takes over at once. */
+export async function releaseLease(db: Queryable, input: { name: string; holder: string }): Promise<void> {
+  await runStatement(db, "release_lease", "DELETE FROM dispatcher_leases WHERE name = $1 AND holder = $2", [
+    input.name,
+    input.holder,
+  ]);
+}
+
+function sortedUnique(keys: readonly string[]): string[] {
+  return [...new Set(keys)].sort();
+}
