@@ -14,7 +14,7 @@ export {
   readMigrations,
   replaceDatabaseName,
 } from "./migrations";
-export { loadAccountByDomainForUpdate, writeAccountUpsert } from "./repositories/account-writes.repository";
+export { loadAccountByDomain, writeAccountUpsert } from "./repositories/account-writes.repository";
 export { findAccountDetails } from "./repositories/accounts.repository";
 export {
   type ActiveApiKey,
@@ -27,6 +27,7 @@ export {
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
 export {
+  type ContactChange,
   type ContactWrite,
   type LoadedUpsertSnapshot,
   loadUpsertSnapshot,
@@ -70,10 +71,13 @@ export {
   acquireLease,
   findRunnableWaitingRequests,
   hasEarlierUnwrittenRequest,
-  lockIntakeWrite,
   releaseLease,
-  type WriteLock,
 } from "./repositories/request-ordering.repository";
 export { createTag, listTags } from "./repositories/tags.repository";
 export type { AccountRow, ContactRow } from "./statements/records";
-export { type Queryable, runStatement, type Tx, withTransaction } from "./statements/run-statement";
+export {
+  type OrderedWrite,
+  type OrderedWriteOutcome,
+  type Queryable,
+  runStatement,
+} from "./statements/run-statement";

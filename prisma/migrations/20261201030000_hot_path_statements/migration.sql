@@ -78,30 +78,42 @@ CREATE TABLE "dispatcher_leases" (
     CONSTRAINT "dispatcher_leases_pkey" PRIMARY KEY ("name")
 );
 
--- 4. The statements.
+-- 4. The statements, all plpgsql: Postgres caches a plpgsql function's plans per connection (a
+--    LANGUAGE sql function's body is planned again on every call). A write is optimistic: the snapshot is read without locks, the plan is made
+--    in the domain code, and the write statement then takes every lock, checks that what the plan
+--    read is unchanged (else `stale`: read and plan again) and writes, all in one statement. Locks
+--    are held for that one statement only, and no write needs an explicit transaction.
 
 -- Is there an earlier request, not yet written, on one of these keys?
 CREATE FUNCTION has_earlier_unwritten_request(p_org_id uuid, p_keys text[], p_seq bigint)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM intake_request_keys WHERE org_id = p_org_id AND key = ANY (p_keys) AND seq < p_seq
+BEGIN
+  RETURN (
+    SELECT EXISTS (
+      SELECT 1 FROM intake_request_keys WHERE org_id = p_org_id AND key = ANY (p_keys) AND seq < p_seq
+    )
   );
+END;
 $$;
 
 -- For each key, the first unwritten request after `p_seq` that has it: the ones to wake.
 CREATE FUNCTION next_waiting_requests(p_org_id uuid, p_keys text[], p_seq bigint)
 RETURNS uuid[]
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT coalesce(array_agg(DISTINCT n.request_id), '{}')
-  FROM unnest(p_keys) AS k(key)
-  CROSS JOIN LATERAL (
-    SELECT request_id FROM intake_request_keys
-    WHERE org_id = p_org_id AND key = k.key AND seq > p_seq
-    ORDER BY seq LIMIT 1
-  ) n;
+BEGIN
+  RETURN (
+    SELECT coalesce(array_agg(DISTINCT n.request_id), '{}')
+    FROM unnest(p_keys) AS k(key)
+    CROSS JOIN LATERAL (
+      SELECT request_id FROM intake_request_keys
+      WHERE org_id = p_org_id AND key = k.key AND seq > p_seq
+      ORDER BY seq LIMIT 1
+    ) n
+  );
+END;
 $$;
 
 -- Claims a request for a run: `claimed` (running, one more attempt), `wait` (an earlier unwritten
@@ -149,14 +161,19 @@ BEGIN
 END;
 $$;
 
--- The first statement of a write transaction: transaction-scoped advisory locks on every identity
--- key (sorted by the caller, so two writers never deadlock), the intake row's lock (two runs of one
--- job serialise here), and the ordering rule on the locked keys. `locked`, `finished` (written or
--- failed before) or `wait` (the request goes back to queued; this run is no attempt).
-CREATE FUNCTION lock_intake_write(
+-- The common head of every write statement (the ordered write): transaction-scoped advisory locks
+-- on every identity key (sorted by the caller, so two writers never deadlock), the intake row's
+-- lock, and then
+--   `finished`   written or failed before (another run of the job);
+--   `superseded` another run claimed the request after this one (`p_attempt` is the attempt this
+--                run claimed): a run that lost its job never writes;
+--   `wait`       an earlier unwritten request shares a locked key: back to queued, no attempt;
+--   `locked`     go ahead.
+CREATE FUNCTION begin_ordered_write(
   p_request_id uuid,
   p_org_id uuid,
   p_seq bigint,
+  p_attempt integer,
   p_keys text[],
   p_lock_keys boolean,
   p_check_order boolean
@@ -172,9 +189,12 @@ BEGIN
       PERFORM pg_advisory_xact_lock(hashtextextended(p_org_id::text || ':' || k, 0));
     END LOOP;
   END IF;
-  SELECT written_at, status INTO r FROM intake_requests WHERE id = p_request_id FOR UPDATE;
+  SELECT written_at, status, attempts INTO r FROM intake_requests WHERE id = p_request_id FOR UPDATE;
   IF NOT FOUND OR r.written_at IS NOT NULL OR r.status NOT IN ('queued', 'running') THEN
     RETURN 'finished';
+  END IF;
+  IF r.attempts > p_attempt THEN
+    RETURN 'superseded';
   END IF;
   IF p_check_order AND has_earlier_unwritten_request(p_org_id, p_keys, p_seq) THEN
     UPDATE intake_requests SET status = 'queued', stage = NULL, attempts = GREATEST(attempts - 1, 0)
@@ -185,10 +205,42 @@ BEGIN
 END;
 $$;
 
--- Exactly the slice of the org that planUpsert reads, in one round trip: the contacts with this
--- email or LinkedIn URL (row-locked: the enrichment merge locks the same rows, so a write never
--- starts from a state read before an enrichment committed), the accounts by id or domain, the
--- tags and custom fields named, and the names of every tag involved in display order.
+-- What planUpsert's decision depends on, in a form two reads can be compared by: the contacts
+-- with this email or LinkedIn URL (id and row version), the accounts by id or domain (id and
+-- domain), the tags and custom fields named (their definitions).
+CREATE FUNCTION upsert_snapshot_fingerprint(
+  p_org_id uuid,
+  p_email text,
+  p_linkedin text,
+  p_account_ids uuid[],
+  p_domains text[],
+  p_tag_ids uuid[],
+  p_custom_field_ids uuid[]
+) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  RETURN (
+    SELECT jsonb_build_object(
+      'contacts', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'version', c.xmin::text) ORDER BY c.id), '[]')
+                   FROM contacts c
+                   WHERE c.org_id = p_org_id AND (c.email_normalized = p_email OR c.linkedin_canonical = p_linkedin)),
+      'accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'domain', a.domain) ORDER BY a.id), '[]')
+                   FROM accounts a
+                   WHERE a.org_id = p_org_id AND (a.id = ANY (p_account_ids) OR a.domain = ANY (p_domains))),
+      'tags', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'object_type', t.object_type) ORDER BY t.id), '[]')
+               FROM tags t WHERE t.org_id = p_org_id AND t.id = ANY (p_tag_ids)),
+      'custom_fields', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', f.id, 'entity', f.entity, 'type', f.type,
+                                                                    'options', f.options) ORDER BY f.id), '[]')
+                        FROM custom_fields f WHERE f.org_id = p_org_id AND f.id = ANY (p_custom_field_ids)))
+  );
+END;
+$$;
+
+-- Exactly the slice of the org that planUpsert reads, in one round trip, without locks: the
+-- contacts with this email or LinkedIn URL (with their tag ids), the accounts by id or domain, the
+-- tags and custom fields named, the names of every tag involved in display order, and the
+-- fingerprint the write checks.
 CREATE FUNCTION load_upsert_snapshot(
   p_org_id uuid,
   p_email text,
@@ -197,36 +249,33 @@ CREATE FUNCTION load_upsert_snapshot(
   p_domains text[],
   p_tag_ids uuid[],
   p_custom_field_ids uuid[]
-) RETURNS TABLE (contacts jsonb, accounts jsonb, tags jsonb, custom_fields jsonb, tag_order jsonb)
-LANGUAGE plpgsql
+) RETURNS TABLE (contacts jsonb, accounts jsonb, tags jsonb, custom_fields jsonb, tag_order jsonb,
+                 fingerprint jsonb)
+LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-  v_contacts jsonb;
 BEGIN
-  WITH matched AS (
-    SELECT c.* FROM contacts c
-    WHERE c.org_id = p_org_id AND (c.email_normalized = p_email OR c.linkedin_canonical = p_linkedin)
-    ORDER BY c.id
-    FOR UPDATE
-  )
-  SELECT coalesce(jsonb_agg(to_jsonb(m) || jsonb_build_object(
-           'tag_ids', (SELECT coalesce(jsonb_agg(ct.tag_id ORDER BY ct.tag_id), '[]') FROM contact_tags ct
-                       WHERE ct.contact_id = m.id))), '[]')
-  INTO v_contacts FROM matched m;
-
-  RETURN QUERY SELECT
-    v_contacts,
-    (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM accounts a
-     WHERE a.org_id = p_org_id AND (a.id = ANY (p_account_ids) OR a.domain = ANY (p_domains))),
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'object_type', t.object_type)), '[]')
-     FROM tags t WHERE t.org_id = p_org_id AND t.id = ANY (p_tag_ids)),
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', f.id, 'entity', f.entity, 'type', f.type,
-                                                  'options', f.options)), '[]')
-     FROM custom_fields f WHERE f.org_id = p_org_id AND f.id = ANY (p_custom_field_ids)),
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name) ORDER BY t.name_normalized, t.id), '[]')
-     FROM tags t
-     WHERE t.org_id = p_org_id AND (t.id = ANY (p_tag_ids) OR t.id IN (
-       SELECT (x #>> '{}')::uuid FROM jsonb_array_elements(v_contacts) c, jsonb_array_elements(c->'tag_ids') x)));
+  RETURN QUERY
+    WITH matched AS (
+      SELECT c.*, (SELECT coalesce(array_agg(ct.tag_id ORDER BY ct.tag_id), '{}') FROM contact_tags ct
+                   WHERE ct.contact_id = c.id) AS tag_ids
+      FROM contacts c
+      WHERE c.org_id = p_org_id AND (c.email_normalized = p_email OR c.linkedin_canonical = p_linkedin)
+    )
+    SELECT
+      (SELECT coalesce(jsonb_agg(to_jsonb(m)), '[]') FROM matched m),
+      (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]') FROM accounts a
+       WHERE a.org_id = p_org_id AND (a.id = ANY (p_account_ids) OR a.domain = ANY (p_domains))),
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'object_type', t.object_type)), '[]')
+       FROM tags t WHERE t.org_id = p_org_id AND t.id = ANY (p_tag_ids)),
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('id', f.id, 'entity', f.entity, 'type', f.type,
+                                                    'options', f.options)), '[]')
+       FROM custom_fields f WHERE f.org_id = p_org_id AND f.id = ANY (p_custom_field_ids)),
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name) ORDER BY t.name_normalized, t.id), '[]')
+       FROM tags t
+       WHERE t.org_id = p_org_id
+         AND (t.id = ANY (p_tag_ids) OR t.id IN (SELECT unnest(m.tag_ids) FROM matched m))),
+      upsert_snapshot_fingerprint(p_org_id, p_email, p_linkedin, p_account_ids, p_domains, p_tag_ids,
+                                  p_custom_field_ids);
 END;
 $$;
 
@@ -279,24 +328,35 @@ $$;
 
 -- Inserts an account the service created (the caller holds its domain's lock).
 CREATE FUNCTION insert_account(p_org_id uuid, p_account jsonb, p_now timestamptz) RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
-  INSERT INTO accounts (id, org_id, domain, name, description, industries, employee_count, founded_year,
-                        linkedin_url, status, notes, field_provenance, enrichment_status,
-                        enrichment_provider, created_at, updated_at)
-  SELECT r.id, p_org_id, r.domain, r.name, r.description, coalesce(r.industries, '{}'), r.employee_count,
-         r.founded_year, r.linkedin_url, r.status, r.notes, r.field_provenance, r.enrichment_status,
-         r.enrichment_provider, p_now, p_now
-  FROM jsonb_populate_record(NULL::accounts, p_account) r;
+BEGIN
+    INSERT INTO accounts (id, org_id, domain, name, description, industries, employee_count, founded_year,
+                          linkedin_url, status, notes, field_provenance, enrichment_status,
+                          enrichment_provider, created_at, updated_at)
+    SELECT r.id, p_org_id, r.domain, r.name, r.description, coalesce(r.industries, '{}'), r.employee_count,
+           r.founded_year, r.linkedin_url, r.status, r.notes, r.field_provenance, r.enrichment_status,
+           r.enrichment_provider, p_now, p_now
+    FROM jsonb_populate_record(NULL::accounts, p_account) r;
+END;
 $$;
 
--- The write of a contact upsert, in one statement: the account it created, the contact (insert or
--- full update), its new tags, and the intake row's transition. Returns the requests to wake.
+-- The write of a contact upsert, in one statement: the ordered write's locks and checks; then,
+-- if the snapshot the plan was made from still holds (the contacts it read locked first), either
+-- the failure the plan decided (`p_error`) or the account it created, the contact (insert or full
+-- update), its new tags and the intake row's transition. Returns the outcome (`written`, `stale`
+-- or begin_ordered_write's) and the requests to wake.
 CREATE FUNCTION write_contact_upsert(
   p_request_id uuid,
   p_org_id uuid,
   p_seq bigint,
+  p_attempt integer,
   p_keys text[],
+  p_lock_keys boolean,
+  p_check_order boolean,
+  p_lookups jsonb,
+  p_fingerprint jsonb,
+  p_error jsonb,
   p_contact jsonb,
   p_is_new boolean,
   p_new_account jsonb,
@@ -305,12 +365,39 @@ CREATE FUNCTION write_contact_upsert(
   p_enrichment_contact_id uuid,
   p_enrichment_account_id uuid,
   p_now timestamptz
-) RETURNS uuid[]
+) RETURNS TABLE (outcome text, next uuid[])
 LANGUAGE plpgsql
 AS $$
 DECLARE
+  v_state text;
   v_contact_id uuid := (p_contact->>'id')::uuid;
+  v_email text := p_lookups->>'email';
+  v_linkedin text := p_lookups->>'linkedin';
 BEGIN
+  v_state := begin_ordered_write(p_request_id, p_org_id, p_seq, p_attempt, p_keys, p_lock_keys, p_check_order);
+  IF v_state <> 'locked' THEN
+    RETURN QUERY SELECT v_state, '{}'::uuid[];
+    RETURN;
+  END IF;
+  -- Row locks on the matched contacts (the enrichment merge takes the same) before their versions
+  -- are compared.
+  PERFORM 1 FROM contacts c
+  WHERE c.org_id = p_org_id AND (c.email_normalized = v_email OR c.linkedin_canonical = v_linkedin)
+  ORDER BY c.id FOR UPDATE;
+  IF upsert_snapshot_fingerprint(
+       p_org_id, v_email, v_linkedin,
+       ARRAY(SELECT jsonb_array_elements_text(p_lookups->'account_ids'))::uuid[],
+       ARRAY(SELECT jsonb_array_elements_text(p_lookups->'domains')),
+       ARRAY(SELECT jsonb_array_elements_text(p_lookups->'tag_ids'))::uuid[],
+       ARRAY(SELECT jsonb_array_elements_text(p_lookups->'custom_field_ids'))::uuid[]
+     ) IS DISTINCT FROM p_fingerprint THEN
+    RETURN QUERY SELECT 'stale'::text, '{}'::uuid[];
+    RETURN;
+  END IF;
+  IF p_error IS NOT NULL THEN
+    RETURN QUERY SELECT 'written'::text, fail_intake_request(p_request_id, p_org_id, p_seq, p_keys, p_error, p_now);
+    RETURN;
+  END IF;
   IF p_new_account IS NOT NULL THEN
     PERFORM insert_account(p_org_id, p_new_account, p_now);
   END IF;
@@ -339,36 +426,61 @@ BEGIN
   INSERT INTO contact_tags (contact_id, tag_id, created_at)
   SELECT v_contact_id, t, p_now FROM unnest(p_added_tag_ids) AS t
   ON CONFLICT DO NOTHING;
-  RETURN finish_intake_write(p_request_id, p_org_id, p_seq, p_keys, v_contact_id, p_result,
-                             p_enrichment_contact_id, p_enrichment_account_id, p_now);
+  RETURN QUERY SELECT 'written'::text,
+    finish_intake_write(p_request_id, p_org_id, p_seq, p_keys, v_contact_id, p_result,
+                        p_enrichment_contact_id, p_enrichment_account_id, p_now);
 END;
 $$;
 
--- The account of this domain, row-locked, for a `PUT /v1/accounts` write (null when none).
-CREATE FUNCTION load_account_by_domain_for_update(p_org_id uuid, p_domain text) RETURNS jsonb
-LANGUAGE sql
+-- The account of this domain as a `PUT /v1/accounts` plan reads it (null when none), with its row
+-- version for the write's check.
+CREATE FUNCTION load_account_by_domain(p_org_id uuid, p_domain text) RETURNS jsonb
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT to_jsonb(a) FROM (
-    SELECT * FROM accounts WHERE org_id = p_org_id AND domain = p_domain FOR UPDATE
-  ) a;
+BEGIN
+  RETURN (
+    SELECT to_jsonb(a) || jsonb_build_object('version', a.xmin::text)
+    FROM accounts a WHERE a.org_id = p_org_id AND a.domain = p_domain
+  );
+END;
 $$;
 
--- The write of an account upsert: insert or update the account, and the intake row's transition.
+-- The write of an account upsert: the ordered write's locks and checks; then, if the domain's
+-- account is still the version read (or still absent), insert or update it and the intake row's
+-- transition.
 CREATE FUNCTION write_account_upsert(
   p_request_id uuid,
   p_org_id uuid,
   p_seq bigint,
+  p_attempt integer,
   p_keys text[],
+  p_lock_keys boolean,
+  p_check_order boolean,
+  p_domain text,
+  p_version text,
   p_account jsonb,
   p_is_new boolean,
   p_result jsonb,
   p_now timestamptz
-) RETURNS uuid[]
+) RETURNS TABLE (outcome text, next uuid[])
 LANGUAGE plpgsql
 AS $$
 DECLARE
+  v_state text;
+  v_version text;
   v_account_id uuid := (p_account->>'id')::uuid;
 BEGIN
+  v_state := begin_ordered_write(p_request_id, p_org_id, p_seq, p_attempt, p_keys, p_lock_keys, p_check_order);
+  IF v_state <> 'locked' THEN
+    RETURN QUERY SELECT v_state, '{}'::uuid[];
+    RETURN;
+  END IF;
+  SELECT a.xmin::text INTO v_version FROM accounts a
+  WHERE a.org_id = p_org_id AND a.domain = p_domain FOR UPDATE;
+  IF v_version IS DISTINCT FROM p_version THEN
+    RETURN QUERY SELECT 'stale'::text, '{}'::uuid[];
+    RETURN;
+  END IF;
   IF p_is_new THEN
     PERFORM insert_account(p_org_id, p_account, p_now);
   ELSE
@@ -382,29 +494,44 @@ BEGIN
     FROM jsonb_populate_record(NULL::accounts, p_account) r
     WHERE a.id = v_account_id;
   END IF;
-  RETURN finish_intake_write(p_request_id, p_org_id, p_seq, p_keys, NULL, p_result, NULL,
-                             CASE WHEN p_is_new THEN v_account_id END, p_now);
+  RETURN QUERY SELECT 'written'::text,
+    finish_intake_write(p_request_id, p_org_id, p_seq, p_keys, NULL, p_result, NULL,
+                        CASE WHEN p_is_new THEN v_account_id END, p_now);
 END;
 $$;
 
 -- The write of a re-enrichment: the contact's enrichment is pending again (its values stay) and
--- the request is written, owing an enrichment job. False (and the request failed) when the
+-- the request is written, owing an enrichment job; the request fails with `not_found` when the
 -- contact no longer exists.
-CREATE FUNCTION write_reenrichment(p_request_id uuid, p_org_id uuid, p_contact_id uuid, p_now timestamptz)
-RETURNS boolean
+CREATE FUNCTION write_reenrichment(
+  p_request_id uuid,
+  p_org_id uuid,
+  p_seq bigint,
+  p_attempt integer,
+  p_contact_id uuid,
+  p_now timestamptz
+) RETURNS TABLE (outcome text, next uuid[])
 LANGUAGE plpgsql
 AS $$
+DECLARE
+  v_state text;
 BEGIN
+  v_state := begin_ordered_write(p_request_id, p_org_id, p_seq, p_attempt, '{}', false, false);
+  IF v_state <> 'locked' THEN
+    RETURN QUERY SELECT v_state, '{}'::uuid[];
+    RETURN;
+  END IF;
   UPDATE contacts SET enrichment_status = 'pending', enrichment_error = NULL, updated_at = p_now
   WHERE id = p_contact_id AND org_id = p_org_id;
   IF NOT FOUND THEN
-    PERFORM fail_intake_request(p_request_id, p_org_id, 0, '{}', jsonb_build_object(
+    PERFORM fail_intake_request(p_request_id, p_org_id, p_seq, '{}', jsonb_build_object(
       'code', 'not_found', 'message', 'The contact no longer exists.'), p_now);
-    RETURN false;
+    RETURN QUERY SELECT 'failed'::text, '{}'::uuid[];
+    RETURN;
   END IF;
-  PERFORM finish_intake_write(p_request_id, p_org_id, 0, '{}', p_contact_id, jsonb_build_object(
+  PERFORM finish_intake_write(p_request_id, p_org_id, p_seq, '{}', p_contact_id, jsonb_build_object(
     'action', 'enrich', 'contact_id', p_contact_id, 'enrichment', 'pending'), p_contact_id, NULL, p_now);
-  RETURN true;
+  RETURN QUERY SELECT 'written'::text, '{}'::uuid[];
 END;
 $$;
 
@@ -413,20 +540,23 @@ $$;
 -- are now, each with its row version (xmin) for the merge's check.
 CREATE FUNCTION load_enrichment_work(p_request_id uuid)
 RETURNS TABLE (request jsonb, contact jsonb, account jsonb)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT to_jsonb(r),
-         CASE WHEN c.id IS NOT NULL THEN to_jsonb(c) || jsonb_build_object(
-           'version', c.xmin::text,
-           'tag_ids', (SELECT coalesce(jsonb_agg(ct.tag_id ORDER BY ct.tag_id), '[]') FROM contact_tags ct
-                       WHERE ct.contact_id = c.id),
-           'tag_names', (SELECT coalesce(jsonb_agg(t.name ORDER BY t.name_normalized, t.id), '[]')
-                         FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id)) END,
-         CASE WHEN a.id IS NOT NULL THEN to_jsonb(a) || jsonb_build_object('version', a.xmin::text) END
-  FROM intake_requests r
-  LEFT JOIN contacts c ON c.id = r.contact_id
-  LEFT JOIN accounts a ON a.id = r.enrichment_account_id
-  WHERE r.id = p_request_id;
+BEGIN
+  RETURN QUERY
+    SELECT to_jsonb(r),
+           CASE WHEN c.id IS NOT NULL THEN to_jsonb(c) || jsonb_build_object(
+             'version', c.xmin::text,
+             'tag_ids', (SELECT coalesce(jsonb_agg(ct.tag_id ORDER BY ct.tag_id), '[]') FROM contact_tags ct
+                         WHERE ct.contact_id = c.id),
+             'tag_names', (SELECT coalesce(jsonb_agg(t.name ORDER BY t.name_normalized, t.id), '[]')
+                           FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id)) END,
+           CASE WHEN a.id IS NOT NULL THEN to_jsonb(a) || jsonb_build_object('version', a.xmin::text) END
+    FROM intake_requests r
+    LEFT JOIN contacts c ON c.id = r.contact_id
+    LEFT JOIN accounts a ON a.id = r.enrichment_account_id
+    WHERE r.id = p_request_id;
+END;
 $$;
 
 -- The enrichment merge, in one statement: under the intake row's lock, while enrichment is still

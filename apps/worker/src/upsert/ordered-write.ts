@@ -1,4 +1,4 @@
-import { type IntakeRecord, lockIntakeWrite, type Pool, type Tx, withTransaction } from "@upsert/db";
+import type { IntakeRecord, OrderedWrite, OrderedWriteOutcome } from "@upsert/db";
 import { orderingKeysOf } from "@upsert/domain";
 
 export interface OrderedWriteOptions {
@@ -8,53 +8,60 @@ export interface OrderedWriteOptions {
   unsafeBreak?: "ordering" | "identity-lock" | undefined;
 }
 
-/** What a write step decided, once it holds the locks on `keys`. */
-export type WriteStep =
-  /** The plan depends on keys not locked yet (a matched contact's other identifiers): lock them. */
-  | { kind: "relock"; keys: string[] }
-  /** Written (or failed for a reason of its own); `owesEnrichment`: its enrichment job is owed. */
-  | { kind: "written"; owesEnrichment: boolean; nextRequestIds: string[] };
-
 export type WriteOutcome =
+  /** Written (or failed for a reason of its own); `owesEnrichment`: its enrichment job is owed. */
   | { kind: "written"; owesEnrichment: boolean; nextRequestIds: string[] }
   /** Written or failed before (another run of the job). */
   | { kind: "finished" }
   /** An earlier request sharing these ordering keys is unwritten: run again once it is. */
   | { kind: "wait"; orderingKeys: string[] };
 
-/** More rounds mean the matched contacts' identifiers keep changing under us; retry the job. */
-const maxLockRounds = 5;
+/** One round of a write: read, plan, and the write statement with `ordered` (locks and checks). */
+export type WriteRound = (
+  ordered: (keys: readonly string[]) => OrderedWrite,
+) => Promise<{ outcome: OrderedWriteOutcome; owesEnrichment: boolean; keys: readonly string[] }>;
+
+/** More rounds mean what the plan reads keeps changing under us (a busy contact); retry the job. */
+const maxRounds = 5;
 
 /**
- * Every write of an intake request goes through here, so each write file holds only its own
- * write. One short transaction per round: the identity keys' advisory locks (sorted), the intake
- * row's lock and the ordering rule, all in one statement; then `write`, which plans and writes or
- * asks for more keys (then the round is over and the next one locks the union, in sorted order:
- * taking a lock out of order while holding others could deadlock). A crash before COMMIT leaves
- * no trace; after it, a retry finds the request finished.
+ * Every write of an intake request goes through here, so each write file holds only its own read,
+ * plan and write. A write is optimistic: it reads without locks and plans, then its one write
+ * statement takes the advisory locks on every key the plan depends on (sorted), the intake row's
+ * lock, applies the ordering rule and checks that what the plan read is unchanged, and writes.
+ * When something changed (`stale`), the round is run again on a fresh read. Nothing is held
+ * between statements, and a crash leaves either no trace or a finished request.
  */
 export async function runOrderedWrite(
-  pool: Pool,
   request: IntakeRecord,
   options: OrderedWriteOptions,
-  write: (tx: Tx, lockedKeys: readonly string[]) => Promise<WriteStep>,
+  round: WriteRound,
 ): Promise<WriteOutcome> {
-  let keys = [...new Set(request.identityKeys)].sort();
-  for (let round = 0; round < maxLockRounds; round += 1) {
-    const step = await withTransaction(pool, async (tx): Promise<WriteOutcome | WriteStep> => {
-      const lock = await lockIntakeWrite(
-        tx,
-        { requestId: request.id, orgId: request.orgId, seq: request.seq, keys },
-        { lockKeys: options.unsafeBreak !== "identity-lock", checkOrder: !options.unsafeBreak },
-      );
-      if (lock === "finished") return { kind: "finished" };
-      if (lock === "wait") return { kind: "wait", orderingKeys: orderingKeysOf(keys) };
-      // Checked under the intake row's lock: a run that learnt it lost the job writes nothing.
-      options.signal?.throwIfAborted();
-      return write(tx, keys);
-    });
-    if (step.kind !== "relock") return step;
-    keys = [...new Set([...keys, ...step.keys])].sort();
+  const ordered = (keys: readonly string[]): OrderedWrite => ({
+    requestId: request.id,
+    orgId: request.orgId,
+    seq: request.seq,
+    attempt: request.attempts,
+    keys: [...new Set([...request.identityKeys, ...keys])],
+    lockKeys: options.unsafeBreak !== "identity-lock",
+    checkOrder: !options.unsafeBreak,
+  });
+  for (let attempt = 0; attempt < maxRounds; attempt += 1) {
+    // A run that learnt it lost the job writes nothing (the statement's attempt check backs this up).
+    options.signal?.throwIfAborted();
+    const { outcome, owesEnrichment, keys } = await round(ordered);
+    switch (outcome.kind) {
+      case "stale":
+        continue;
+      case "written":
+        return { kind: "written", owesEnrichment, nextRequestIds: outcome.nextRequestIds };
+      case "finished":
+        return { kind: "finished" };
+      case "wait":
+        return { kind: "wait", orderingKeys: orderingKeysOf(ordered(keys).keys) };
+      case "superseded":
+        throw new Error(`request ${request.id} was claimed by another run; this run stops`);
+    }
   }
-  throw new Error(`identity keys of request ${request.id} kept changing; retrying the job`);
+  throw new Error(`what request ${request.id} reads kept changing; retrying the job`);
 }

@@ -1,6 +1,6 @@
 import {
   type IntakeRecord,
-  loadAccountByDomainForUpdate,
+  loadAccountByDomain,
   type Pool,
   writeAccountUpsert as writeAccountUpsertStatement,
 } from "@upsert/db";
@@ -14,7 +14,7 @@ import { v7 as uuidv7 } from "uuid";
 import { type OrderedWriteOptions, runOrderedWrite, type WriteOutcome } from "./ordered-write";
 
 /**
- * The write of a `PUT /v1/accounts` request, under the ordered-write locks (its domain, and
+ * The write of a `PUT /v1/accounts` request, ordered by its keys (its domain, and
  * `account:<domain>`, which orders account upserts of a domain by acceptance): update the
  * domain's account in place or create it (a created account is owed enrichment).
  */
@@ -24,8 +24,8 @@ export function writeAccountUpsert(
   options: OrderedWriteOptions,
 ): Promise<WriteOutcome> {
   const payload = request.payload as UpsertAccountPayload;
-  return runOrderedWrite(pool, request, options, async (tx, lockedKeys) => {
-    const existing = await loadAccountByDomainForUpdate(tx, request.orgId, payload.domain);
+  return runOrderedWrite(request, options, async (ordered) => {
+    const existing = await loadAccountByDomain(pool, request.orgId, payload.domain);
     const plan = planAccountUpsert(existing?.record ?? null, { seq: Number(request.seq), payload }, uuidv7());
     const now = new Date();
     const account = toAccountResponse({
@@ -34,14 +34,15 @@ export function writeAccountUpsert(
       updatedAt: now,
       enrichedAt: existing?.row.enriched_at ? new Date(existing.row.enriched_at) : null,
     });
-    const nextRequestIds = await writeAccountUpsertStatement(tx, {
-      request,
-      keys: lockedKeys,
+    const outcome = await writeAccountUpsertStatement(pool, {
+      ordered: ordered([]),
+      domain: payload.domain,
+      version: existing?.version ?? null,
       account: plan.record,
       isNew: plan.action === "created",
       result: accountUpsertJobResult(plan.action, account),
       now,
     });
-    return { kind: "written", owesEnrichment: plan.action === "created", nextRequestIds };
+    return { outcome, owesEnrichment: plan.action === "created", keys: [] };
   });
 }

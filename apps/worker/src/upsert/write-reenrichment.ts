@@ -13,13 +13,15 @@ export function writeReenrichment(
   options: OrderedWriteOptions,
 ): Promise<WriteOutcome> {
   const contactId = (request.payload as { contact_id: string }).contact_id;
-  return runOrderedWrite(pool, request, options, async (tx) => {
-    const owed = await writeReenrichmentStatement(tx, {
-      requestId: request.id,
-      orgId: request.orgId,
+  return runOrderedWrite(request, options, async (ordered) => {
+    const outcome = await writeReenrichmentStatement(pool, {
+      ordered: ordered([]),
       contactId,
       now: new Date(),
     });
-    return { kind: "written", owesEnrichment: owed, nextRequestIds: [] };
+    if (outcome.kind === "failed") {
+      return { outcome: { kind: "written", nextRequestIds: [] }, owesEnrichment: false, keys: [] };
+    }
+    return { outcome, owesEnrichment: true, keys: [] };
   });
 }

@@ -4,7 +4,6 @@ import {
   type LoadedUpsertSnapshot,
   loadUpsertSnapshot,
   type Pool,
-  recordRequestFailed,
   writeContactUpsert,
 } from "@upsert/db";
 import {
@@ -20,9 +19,9 @@ import { v7 as uuidv7 } from "uuid";
 import { type OrderedWriteOptions, runOrderedWrite, type WriteOutcome } from "./ordered-write";
 
 /**
- * The write of a contact upsert: load the slice of the org the plan reads (one statement), plan
+ * The write of a contact upsert: read the slice of the org the plan reads (one statement), plan
  * (pure domain code), and write the account, contact, tags and the intake row's transition (one
- * statement), under the ordered-write locks.
+ * statement, which checks the slice is unchanged).
  */
 export function writeUpsert(
   pool: Pool,
@@ -32,27 +31,24 @@ export function writeUpsert(
   const payload = request.payload as UpsertContactPayload;
   const lookups = selectSnapshotLookups(payload);
   const seq = Number(request.seq);
-  return runOrderedWrite(pool, request, options, async (tx, lockedKeys) => {
-    const loaded = await loadUpsertSnapshot(tx, request.orgId, lookups);
+  return runOrderedWrite(request, options, async (ordered) => {
+    const loaded = await loadUpsertSnapshot(pool, request.orgId, lookups);
     const plan = planUpsert(
       loaded.snapshot,
       { seq, payload },
       { newContactId: uuidv7(), newAccountId: uuidv7() },
     );
-    const missing = plan.identityKeys.filter((key) => !lockedKeys.includes(key));
-    if (missing.length > 0) return { kind: "relock", keys: missing };
     const now = new Date();
+    const write = { ordered: ordered(plan.identityKeys), lookups, fingerprint: loaded.fingerprint, now };
     if (plan.kind === "failed") {
-      const nextRequestIds = await recordRequestFailed(tx, { ...request, keys: lockedKeys }, plan.error, now);
-      return { kind: "written", owesEnrichment: false, nextRequestIds };
+      const outcome = await writeContactUpsert(pool, write, { error: plan.error });
+      return { outcome, owesEnrichment: false, keys: plan.identityKeys };
     }
     // Enrichment is owed for what this request created: the contact, a new account, or both.
     const target = enrichmentTargetOf(plan, seq);
     const source = plan.previous ? (loaded.contactRows.get(plan.previous.id)?.source ?? null) : "api";
     const contact = contactResponseAfterWrite(loaded, plan.contact, plan.previous?.id ?? null, source, now);
-    const nextRequestIds = await writeContactUpsert(tx, {
-      request,
-      keys: lockedKeys,
+    const outcome = await writeContactUpsert(pool, write, {
       contact: plan.contact,
       isNew: plan.action === "created",
       source,
@@ -60,9 +56,8 @@ export function writeUpsert(
       addedTagIds: plan.addedTagIds,
       result: contactUpsertJobResult(plan.result, contact, plan.enrich),
       enrichment: { contactId: target?.contactId ?? null, accountId: target?.createdAccountId ?? null },
-      now,
     });
-    return { kind: "written", owesEnrichment: target !== null, nextRequestIds };
+    return { outcome, owesEnrichment: target !== null, keys: plan.identityKeys };
   });
 }
 

@@ -1,53 +1,62 @@
 import type { AccountRecord } from "@upsert/domain";
 import { type AccountRow, accountColumnsOf, accountRecordOfRow } from "../statements/records";
-import { runStatement, type Tx } from "../statements/run-statement";
+import {
+  type OrderedWrite,
+  type OrderedWriteOutcome,
+  orderedWriteValues,
+  type Queryable,
+  runStatement,
+  toOrderedWriteOutcome,
+} from "../statements/run-statement";
 
-/** The org's account with this domain, row-locked, with its stored row; null when there is none. */
-export async function loadAccountByDomainForUpdate(
-  tx: Tx,
+/** The org's account with this domain, with its stored row and row version; null when none. */
+export async function loadAccountByDomain(
+  db: Queryable,
   orgId: string,
   domain: string,
-): Promise<{ record: AccountRecord; row: AccountRow } | null> {
-  const rows = await runStatement<{ account: AccountRow | null }>(
-    tx,
-    "load_account_by_domain_for_update",
-    "SELECT load_account_by_domain_for_update($1, $2) AS account",
+): Promise<{ record: AccountRecord; row: AccountRow; version: string } | null> {
+  const rows = await runStatement<{ account: (AccountRow & { version: string }) | null }>(
+    db,
+    "load_account_by_domain",
+    "SELECT load_account_by_domain($1, $2) AS account",
     [orgId, domain],
   );
   const row = rows[0]?.account;
-  return row ? { record: accountRecordOfRow(row), row } : null;
+  return row ? { record: accountRecordOfRow(row), row, version: row.version } : null;
 }
 
 /**
- * The write of a `PUT /v1/accounts` request in one statement (write_account_upsert): insert or
- * update the account and mark the request written (a created account is owed enrichment).
- * Returns the requests waiting on its keys, to wake.
+ * The write of a `PUT /v1/accounts` request in one statement (write_account_upsert): the ordered
+ * write's locks and checks; `stale` unless the domain's account is still the version read (or
+ * still absent); then insert or update the account and mark the request written (a created
+ * account is owed enrichment).
  */
 export async function writeAccountUpsert(
-  tx: Tx,
+  db: Queryable,
   write: {
-    request: { id: string; orgId: string; seq: bigint };
-    keys: readonly string[];
+    ordered: OrderedWrite;
+    domain: string;
+    /** The row version the plan read; null when there was no account. */
+    version: string | null;
     account: AccountRecord;
     isNew: boolean;
     result: unknown;
     now: Date;
   },
-): Promise<string[]> {
-  const rows = await runStatement<{ next: string[] }>(
-    tx,
+): Promise<OrderedWriteOutcome> {
+  const rows = await runStatement<{ outcome: string; next: string[] }>(
+    db,
     "write_account_upsert",
-    "SELECT write_account_upsert($1, $2, $3, $4, $5, $6, $7, $8) AS next",
+    "SELECT outcome, next FROM write_account_upsert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     [
-      write.request.id,
-      write.request.orgId,
-      write.request.seq,
-      [...write.keys],
+      ...orderedWriteValues(write.ordered),
+      write.domain,
+      write.version,
       JSON.stringify(accountColumnsOf(write.account)),
       write.isNew,
       JSON.stringify(write.result),
       write.now,
     ],
   );
-  return rows[0]?.next ?? [];
+  return toOrderedWriteOutcome(rows[0]);
 }

@@ -14,7 +14,14 @@ import {
   contactColumnsOf,
   contactRecordOfRow,
 } from "../statements/records";
-import { runStatement, type Tx } from "../statements/run-statement";
+import {
+  type OrderedWrite,
+  type OrderedWriteOutcome,
+  orderedWriteValues,
+  type Queryable,
+  runStatement,
+  toOrderedWriteOutcome,
+} from "../statements/run-statement";
 
 /** What a contact write knows besides the plan's snapshot: how to show the contact afterwards. */
 export interface LoadedUpsertSnapshot {
@@ -23,14 +30,17 @@ export interface LoadedUpsertSnapshot {
   contactRows: ReadonlyMap<string, ContactRow>;
   /** Every tag involved (requested, or on a matched contact) in display order. */
   tagOrder: { id: string; name: string }[];
+  /** What the plan's decision depends on: the write checks it is unchanged (see ContactWrite). */
+  fingerprint: unknown;
 }
 
 /**
- * Loads exactly the slice of the org that `planUpsert` reads, in one statement (see
- * load_upsert_snapshot): the matched contacts row-locked, accounts, tags and custom fields.
+ * Loads exactly the slice of the org that `planUpsert` reads, in one statement without locks (see
+ * load_upsert_snapshot): the matched contacts, accounts, tags and custom fields, and the
+ * fingerprint of it that the write checks.
  */
 export async function loadUpsertSnapshot(
-  tx: Tx,
+  db: Queryable,
   orgId: string,
   lookups: SnapshotLookups,
 ): Promise<LoadedUpsertSnapshot> {
@@ -40,10 +50,11 @@ export async function loadUpsertSnapshot(
     tags: { id: string; object_type: string }[];
     custom_fields: { id: string; entity: string; type: string; options: string[] | null }[];
     tag_order: { id: string; name: string }[];
+    fingerprint: unknown;
   }>(
-    tx,
+    db,
     "load_upsert_snapshot",
-    "SELECT contacts, accounts, tags, custom_fields, tag_order FROM load_upsert_snapshot($1, $2, $3, $4, $5, $6, $7)",
+    "SELECT contacts, accounts, tags, custom_fields, tag_order, fingerprint FROM load_upsert_snapshot($1, $2, $3, $4, $5, $6, $7)",
     [
       orgId,
       lookups.emailNormalized,
@@ -84,13 +95,21 @@ export async function loadUpsertSnapshot(
     },
     contactRows: new Map(row.contacts.map((contact) => [contact.id, contact])),
     tagOrder: row.tag_order,
+    fingerprint: row.fingerprint,
   };
 }
 
 export interface ContactWrite {
-  request: { id: string; orgId: string; seq: bigint };
-  /** Every locked key: the ones whose next waiter is woken. */
-  keys: readonly string[];
+  /** The locks and checks every write takes first; `keys` are the plan's keys too. */
+  ordered: OrderedWrite;
+  /** The snapshot the plan was made from: the write is `stale` unless it still holds. */
+  lookups: SnapshotLookups;
+  fingerprint: unknown;
+  now: Date;
+}
+
+/** What the plan decided to write. */
+export interface ContactChange {
   contact: ContactRecord;
   isNew: boolean;
   source: string | null;
@@ -101,51 +120,71 @@ export interface ContactWrite {
   result: unknown;
   /** What the request's enrichment job is to enrich; both null when nothing is owed. */
   enrichment: { contactId: string | null; accountId: string | null };
-  now: Date;
 }
 
 /**
- * The whole write of a contact upsert in one statement (write_contact_upsert): the created
- * account, the contact, its new tags, and the intake row written (succeeded). Returns the
- * requests waiting on its keys, to wake.
+ * The whole write of a contact upsert in one statement (write_contact_upsert): the ordered
+ * write's locks and checks; the snapshot's check; then the plan's failure (`change` an error), or
+ * the created account, the contact, its new tags and the intake row written (succeeded).
  */
-export async function writeContactUpsert(tx: Tx, write: ContactWrite): Promise<string[]> {
-  const rows = await runStatement<{ next: string[] }>(
-    tx,
+export async function writeContactUpsert(
+  db: Queryable,
+  write: ContactWrite,
+  change: ContactChange | { error: { code: string; message: string; details?: unknown } },
+): Promise<OrderedWriteOutcome> {
+  const failed = "error" in change ? change.error : null;
+  const written = "error" in change ? null : change;
+  const rows = await runStatement<{ outcome: string; next: string[] }>(
+    db,
     "write_contact_upsert",
-    "SELECT write_contact_upsert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) AS next",
+    `SELECT outcome, next FROM write_contact_upsert(
+       $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     [
-      write.request.id,
-      write.request.orgId,
-      write.request.seq,
-      [...write.keys],
-      JSON.stringify(contactColumnsOf(write.contact, { source: write.source })),
-      write.isNew,
-      write.newAccount ? JSON.stringify(accountColumnsOf(write.newAccount)) : null,
-      [...write.addedTagIds],
-      JSON.stringify(write.result),
-      write.enrichment.contactId,
-      write.enrichment.accountId,
+      ...orderedWriteValues(write.ordered),
+      JSON.stringify({
+        email: write.lookups.emailNormalized,
+        linkedin: write.lookups.linkedinUrl,
+        account_ids: write.lookups.accountIds,
+        domains: write.lookups.domains,
+        tag_ids: write.lookups.tagIds,
+        custom_field_ids: write.lookups.customFieldIds,
+      }),
+      JSON.stringify(write.fingerprint),
+      failed ? JSON.stringify(failed) : null,
+      written ? JSON.stringify(contactColumnsOf(written.contact, { source: written.source })) : null,
+      written?.isNew ?? false,
+      written?.newAccount ? JSON.stringify(accountColumnsOf(written.newAccount)) : null,
+      written ? [...written.addedTagIds] : [],
+      written ? JSON.stringify(written.result) : null,
+      written?.enrichment.contactId ?? null,
+      written?.enrichment.accountId ?? null,
       write.now,
     ],
   );
-  return rows[0]?.next ?? [];
+  return toOrderedWriteOutcome(rows[0]);
 }
 
 /**
  * The write of a re-enrichment (write_reenrichment): the contact's enrichment is pending again
- * and the request written, owing an enrichment job. False (and the request failed with
+ * and the request written, owing an enrichment job. `failed` (the request failed with
  * `not_found`) when the contact is gone.
  */
 export async function writeReenrichment(
-  tx: Tx,
-  input: { requestId: string; orgId: string; contactId: string; now: Date },
-): Promise<boolean> {
-  const rows = await runStatement<{ owed: boolean }>(
-    tx,
+  db: Queryable,
+  input: { ordered: OrderedWrite; contactId: string; now: Date },
+): Promise<OrderedWriteOutcome | { kind: "failed" }> {
+  const rows = await runStatement<{ outcome: string; next: string[] }>(
+    db,
     "write_reenrichment",
-    "SELECT write_reenrichment($1, $2, $3, $4) AS owed",
-    [input.requestId, input.orgId, input.contactId, input.now],
+    "SELECT outcome, next FROM write_reenrichment($1, $2, $3, $4, $5, $6)",
+    [
+      input.ordered.requestId,
+      input.ordered.orgId,
+      input.ordered.seq,
+      input.ordered.attempt,
+      input.contactId,
+      input.now,
+    ],
   );
-  return rows[0]?.owed === true;
+  return rows[0]?.outcome === "failed" ? { kind: "failed" } : toOrderedWriteOutcome(rows[0]);
 }

@@ -1,26 +1,4 @@
-import { type Queryable, runStatement, type Tx } from "../statements/run-statement";
-
-export type WriteLock = "locked" | "finished" | "wait";
-
-/**
- * The first statement of a write transaction: advisory locks on every identity key (sorted and
- * unique here, so two writers always lock in the same order and cannot deadlock), the intake row's
- * lock (two runs of one job serialise on it), and the ordering rule on the locked keys. `wait`:
- * an earlier unwritten request shares one of them; the request went back to `queued`.
- */
-export async function lockIntakeWrite(
-  tx: Tx,
-  input: { requestId: string; orgId: string; seq: bigint; keys: readonly string[] },
-  options: { lockKeys: boolean; checkOrder: boolean },
-): Promise<WriteLock> {
-  const rows = await runStatement<{ lock: WriteLock }>(
-    tx,
-    "lock_intake_write",
-    "SELECT lock_intake_write($1, $2, $3, $4, $5, $6) AS lock",
-    [input.requestId, input.orgId, input.seq, sortedUnique(input.keys), options.lockKeys, options.checkOrder],
-  );
-  return rows[0]?.lock ?? "finished";
-}
+import { type Queryable, runStatement } from "../statements/run-statement";
 
 /** The ordering rule by index lookups: an earlier, unwritten request on one of these keys? */
 export async function hasEarlierUnwrittenRequest(
@@ -41,7 +19,8 @@ export async function hasEarlierUnwrittenRequest(
  * Queued requests at the head of every chain they are in (no earlier unwritten request shares an
  * ordering key), accepted before `acceptedBefore`, with seq after `afterSeq`: the ones whose
  * wake-up a crashed worker may have lost. Bounded: at most `limit` candidates are looked at, so a
- * pass costs the same however deep the backlog; the caller moves `afterSeq` on.
+ * pass costs the same however deep the backlog; the caller moves `afterSeq` on (`lastSeq`, null
+ * once the end is reached).
  */
 export async function findRunnableWaitingRequests(
   db: Queryable,
@@ -63,7 +42,7 @@ export async function findRunnableWaitingRequests(
   const last = rows.at(-1);
   return {
     ids: rows.filter((row) => row.head).map((row) => row.id),
-    lastSeq: last ? BigInt(last.seq) : null,
+    lastSeq: last && rows.length === input.limit ? BigInt(last.seq) : null,
   };
 }
 
@@ -94,8 +73,4 @@ export async function releaseLease(db: Queryable, input: { name: string; holder:
     input.name,
     input.holder,
   ]);
-}
-
-function sortedUnique(keys: readonly string[]): string[] {
-  return [...new Set(keys)].sort();
 }
