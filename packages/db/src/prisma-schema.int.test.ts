@@ -278,7 +278,7 @@ describe("schema", () => {
     }
   });
 
-  it("has Prisma's index names plus the partial index for unwritten requests", async () => {
+  it("has Prisma's index names plus the partial indexes of the intake log", async () => {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
@@ -300,18 +300,78 @@ describe("schema", () => {
           "custom_fields_org_id_entity_name_key",
           "intake_requests_seq_key",
           "intake_requests_org_id_idempotency_key_key",
-          "intake_requests_status_seq_idx",
-          "intake_requests_org_id_seq_idx",
-          "intake_requests_finished_at_idx",
+          "intake_request_keys_pkey",
+          "intake_request_keys_request_id_idx",
+          "dispatcher_leases_pkey",
         ]),
       );
       const definition = (name: string) => rows.find((row) => row.indexname === name)?.indexdef;
-      expect(definition("intake_requests_identity_keys_idx")).toContain("USING gin (identity_keys)");
-      expect(definition("intake_requests_unwritten_idx")).toMatch(
-        /\(org_id, seq\) WHERE \(\(written_at IS NULL\) AND \(status = ANY/,
+      expect(definition("intake_requests_unfinished_idx")).toMatch(/\(seq\) WHERE \(status = ANY/);
+      expect(definition("intake_requests_enrichment_due_idx")).toMatch(
+        /\(seq\) WHERE \(enrichment_due_at IS NOT NULL\)/,
       );
+      expect(definition("intake_requests_finished_at_idx")).toMatch(
+        /\(finished_at\) WHERE \(finished_at IS NOT NULL\)/,
+      );
+      expect(names).not.toContain("intake_requests_identity_keys_idx");
     } finally {
       await client.end();
     }
+  });
+
+  it("keeps the ordering index: the ordering keys of exactly the unwritten requests", async () => {
+    const { prisma } = db;
+    const org = await createOrganization("Ordering");
+    const request = await prisma.intakeRequest.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        operation: "contact.upsert",
+        payload: { email: "kim@acme.com" },
+        payloadHash: "c".repeat(64),
+        identityKeys: ["domain:acme.com", "email:kim@acme.com", "linkedin:https://linkedin.com/in/kim"],
+      },
+    });
+    const keysOf = async () =>
+      (
+        await prisma.intakeRequestKey.findMany({ where: { requestId: request.id }, orderBy: { key: "asc" } })
+      ).map((row) => [row.key, row.seq]);
+    // Domain keys lock but do not order: they are left out.
+    expect(await keysOf()).toEqual([
+      ["email:kim@acme.com", request.seq],
+      ["linkedin:https://linkedin.com/in/kim", request.seq],
+    ]);
+    await prisma.intakeRequest.update({ where: { id: request.id }, data: { status: "running" } });
+    expect(await keysOf()).toHaveLength(2);
+    await prisma.intakeRequest.update({
+      where: { id: request.id },
+      data: { identityKeys: ["email:kim@acme.com"] },
+    });
+    expect(await keysOf()).toEqual([["email:kim@acme.com", request.seq]]);
+    await prisma.intakeRequest.update({
+      where: { id: request.id },
+      data: { status: "succeeded", writtenAt: new Date() },
+    });
+    expect(await keysOf()).toEqual([]);
+
+    const failed = await prisma.intakeRequest.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        operation: "contact.upsert",
+        payload: {},
+        payloadHash: "d".repeat(64),
+        identityKeys: ["email:lou@acme.com"],
+      },
+    });
+    await prisma.intakeRequest.update({ where: { id: failed.id }, data: { status: "failed" } });
+    expect(await prisma.intakeRequestKey.count({ where: { requestId: failed.id } })).toBe(0);
+  });
+
+  it("serves a dispatcher lease", async () => {
+    const lease = await db.prisma.dispatcherLease.create({
+      data: { name: "test", holder: "me", expiresAt: new Date(Date.now() + 1_000) },
+    });
+    expect(lease).toMatchObject({ name: "test", holder: "me" });
   });
 });
