@@ -290,6 +290,6 @@ function describeUnverifiedHashes(count: number): string[] {
   return count === 0
     ? []
     : [
-        `${count} request(s) with an idempotency key kept a payload_hash that does not match their payload: a retry with the same key and body is answered 409 idempotency_key_reused until the key's window has passed.`,
+        `${count} request(s) with an idempotency key kept a payload_hash that does not match their payload: a retry with the same key and body is answered 422 idempotency_key_reused until the key's window has passed.`,
       ];
 }
