@@ -250,7 +250,7 @@ async function recomputePayloadHashes(client: ClientBase): Promise<{ updated: nu
     for (const row of rows) {
       const hash = payloadHash(row.payload);
       if (hash === row.payload_hash) continue;
-      if (sha256Hex(toCanonicalJson(row.payload)) === row.payload_hash) changed.push({ id: row.id, hash });
+      if (oldPayloadHash(row.payload) === row.payload_hash) changed.push({ id: row.id, hash });
       else unverified += 1;
     }
     if (changed.length > 0) {
@@ -267,9 +267,9 @@ async function recomputePayloadHashes(client: ClientBase): Promise<{ updated: nu
   }
 }
 
-/** The hash rule before this migration: canonical JSON of the payload as stored. */
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+/** payloadHash before this migration: the canonical JSON of the payload, email as written. */
+function oldPayloadHash(payload: UpsertContactPayload): string {
+  return createHash("sha256").update(toCanonicalJson(payload), "utf8").digest("hex");
 }
 
 function describeConflicts(conflicts: readonly EmailConflict[]): string[] {
