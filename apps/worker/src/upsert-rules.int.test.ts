@@ -82,6 +82,79 @@ describe("rule 1: matching", () => {
   });
 });
 
+describe("rule 1: one mailbox, one identity", () => {
+  /** The contacts of this stack's org whose stored email starts with `local@`. */
+  const contactsOf = (local: string) =>
+    stack.db.prisma.contact.findMany({
+      where: { orgId: stack.orgId, email: { startsWith: `${local}@` } },
+      orderBy: { createdAt: "asc" },
+    });
+
+  it("folds the issue's five forms, sent at once, into one contact per mailbox (two, not five)", async () => {
+    const forms = [
+      "dup@wonka.com",
+      "dup@ｗｏｎｋａ.com",
+      "dup@wonka\u3002com",
+      "dup@bücher.de",
+      "dup@xn--bcher-kva.de",
+    ];
+    const accepted = await Promise.all(forms.map((email, index) => stack.put({ email, title: `T${index}` })));
+    expect(accepted.map((answer) => answer.status)).toEqual(forms.map(() => 202));
+    const jobs = await Promise.all(accepted.map((answer) => stack.finished(answer.jobId)));
+
+    expect(jobs.map((job) => job.status)).toEqual(forms.map(() => "succeeded"));
+    const contactIds = jobs.map((job) => job.result?.contact_id);
+    expect(new Set(contactIds.slice(0, 3)).size).toBe(1);
+    expect(new Set(contactIds.slice(3)).size).toBe(1);
+    const stored = await contactsOf("dup");
+    expect(stored.map((contact) => contact.emailNormalized).sort()).toEqual([
+      "dup@wonka.com",
+      "dup@xn--bcher-kva.de",
+    ]);
+    expect(stored.map((contact) => contact.id).sort()).toEqual([...new Set(contactIds)].sort());
+  });
+
+  it("makes one contact of five forms of one mailbox, with the email's account, and one request of one key", async () => {
+    const forms = [
+      "ivy@bücher.de",
+      "ivy@xn--bcher-kva.de",
+      "IVY@BÜCHER.DE",
+      "ivy@ｂüｃｈｅｒ.de",
+      "ivy@bücher\u3002de.",
+    ];
+    const accepted = await Promise.all(forms.map((email) => stack.put({ email })));
+    expect(accepted.map((answer) => answer.status)).toEqual(forms.map(() => 202));
+    await Promise.all(accepted.map((answer) => stack.finished(answer.jobId)));
+
+    const [ivy, ...others] = await contactsOf("ivy");
+    expect(others).toEqual([]);
+    expect(ivy?.emailNormalized).toBe("ivy@xn--bcher-kva.de");
+    const shown = (await stack.call<{ data: Contact }>("GET", `/v1/contacts/${ivy?.id}`)).body.data;
+    expect(forms).toContain(shown.email); // shown as the latest request wrote it
+    expect((await getAccount(shown.account_id ?? "")).company).toMatchObject({ domain: "xn--bcher-kva.de" });
+
+    // A retry with the same idempotency key that writes the mailbox differently is the same request.
+    const first = await stack.put({
+      email: "kim@wonka.com",
+      title: "CEO",
+      idempotency_key: "kim-form-retry",
+    });
+    const retry = await stack.put({
+      email: "KIM@ｗｏｎｋａ.com",
+      title: "CEO",
+      idempotency_key: "kim-form-retry",
+    });
+    expect(retry).toEqual({ status: 202, jobId: first.jobId });
+    // Another mailbox is another request: the key cannot be reused for it.
+    const other = await stack.call<{ error: { code: string } }>("PUT", "/v1/contacts", {
+      email: "kim@wonka.co",
+      title: "CEO",
+      idempotency_key: "kim-form-retry",
+    });
+    expect(other).toMatchObject({ status: 422, body: { error: { code: "idempotency_key_reused" } } });
+  });
+});
+
 describe("rule 2: update in place", () => {
   it("writes provided fields, clears nulls, keeps absent ones, appends tags, sets custom fields", async () => {
     const vip = (

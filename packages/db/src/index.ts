@@ -1,6 +1,9 @@
 export { type CreateDbOptions, createDb, type Db, type Pool, type Prisma } from "./create-db";
 export { isDatabaseUnavailableError } from "./errors";
 export {
+  type DataMigration,
+  type DataMigrationReport,
+  type DataMigrationResult,
   defaultMigrationsDir,
   type EnsureDatabaseResult,
   ensureDatabase,

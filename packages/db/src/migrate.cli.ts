@@ -10,7 +10,7 @@ async function runMigrateCli(): Promise<number> {
   try {
     const { created } = await ensureDatabase(databaseUrl);
     if (created) process.stdout.write(`Created database ${target}.\n`);
-    const { applied, alreadyApplied } = await migrate(databaseUrl);
+    const { applied, alreadyApplied, dataMigrations } = await migrate(databaseUrl);
     if (applied.length === 0) {
       process.stdout.write(
         `Database ${target} is up to date: no pending migrations (${alreadyApplied.length} already applied).\n`,
@@ -18,6 +18,10 @@ async function runMigrateCli(): Promise<number> {
     } else {
       process.stdout.write(`Applied ${applied.length} migration(s) to ${target}:\n`);
       for (const name of applied) process.stdout.write(`  ${name}\n`);
+    }
+    for (const { name, summary, warnings } of dataMigrations) {
+      process.stdout.write(`Ran data migration ${name}: ${summary}\n`);
+      for (const warning of warnings) process.stdout.write(`  needs attention: ${warning}\n`);
     }
     return 0;
   } catch (error) {

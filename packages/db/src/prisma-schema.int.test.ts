@@ -257,6 +257,51 @@ describe("schema", () => {
     expect(await prisma.contact.count({ where: { orgId: org.id } })).toBe(0);
   });
 
+  it("records email conflicts against both contacts and forgets them with the contact", async () => {
+    const { prisma } = db;
+    const org = await createOrganization();
+    const kept = await prisma.contact.create({
+      data: { id: randomUUID(), orgId: org.id, email: "dup@acme.com", emailNormalized: "dup@acme.com" },
+    });
+    const duplicate = await prisma.contact.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        email: "dup@ａｃｍｅ.com",
+        emailNormalized: "dup@ａｃｍｅ.com",
+      },
+    });
+    const conflict = await prisma.contactEmailConflict.create({
+      data: {
+        contactId: duplicate.id,
+        orgId: org.id,
+        reason: "collision",
+        emailNormalized: "dup@acme.com",
+        keptContactId: kept.id,
+      },
+      include: { contact: true, keptContact: true },
+    });
+    expect(conflict.detectedAt).toBeInstanceOf(Date);
+    expect(conflict.contact.email).toBe("dup@ａｃｍｅ.com");
+    expect(conflict.keptContact?.id).toBe(kept.id);
+
+    // Deleting the kept contact frees the form; deleting the duplicate resolves the conflict.
+    await prisma.contact.delete({ where: { id: kept.id } });
+    expect(
+      (await prisma.contactEmailConflict.findUniqueOrThrow({ where: { contactId: duplicate.id } }))
+        .keptContactId,
+    ).toBeNull();
+    await prisma.contact.delete({ where: { id: duplicate.id } });
+    expect(await prisma.contactEmailConflict.count({ where: { orgId: org.id } })).toBe(0);
+
+    // The runner's bookkeeping: the email migration ran (on an empty database, changing nothing).
+    const ran = await prisma.dataMigration.findUniqueOrThrow({
+      where: { name: "20261201020000_email_domain_normalisation" },
+    });
+    expect(ran.finishedAt).toBeInstanceOf(Date);
+    expect(ran.report).toMatchObject({ counts: { contactsRenormalised: 0, contactCollisions: 0 } });
+  });
+
   it("uses timestamptz(3) for every timestamp and uuid for every id, as schema.prisma declares", async () => {
     const client = new Client({ connectionString: database.url });
     await client.connect();
@@ -303,6 +348,9 @@ describe("schema", () => {
           "intake_request_keys_pkey",
           "intake_request_keys_request_id_idx",
           "dispatcher_leases_pkey",
+          "data_migrations_pkey",
+          "contact_email_conflicts_pkey",
+          "contact_email_conflicts_org_id_idx",
         ]),
       );
       const definition = (name: string) => rows.find((row) => row.indexname === name)?.indexdef;

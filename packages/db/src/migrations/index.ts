@@ -1,4 +1,10 @@
 export {
+  type DataMigration,
+  type DataMigrationReport,
+  type DataMigrationResult,
+  dataMigrations,
+} from "./data-migrations";
+export {
   type EnsureDatabaseResult,
   ensureDatabase,
   readDatabaseName,

@@ -5,6 +5,7 @@ import path from "node:path";
 import { Client } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEmptyDatabase, type EmptyDatabase } from "../empty-database.fixture";
+import { type DataMigration, dataMigrations } from "./data-migrations";
 import { defaultMigrationsDir, migrate } from "./migrate";
 import { readMigrations } from "./read-migrations";
 
@@ -67,7 +68,14 @@ describe("migrate", () => {
 
     const result = await migrate(db.url);
 
-    expect(result).toEqual({ applied: local.map((m) => m.name), alreadyApplied: [] });
+    expect(result).toEqual({
+      applied: local.map((m) => m.name),
+      alreadyApplied: [],
+      // Queued by its SQL migration and run right after it (on an empty database it changes nothing).
+      dataMigrations: [
+        expect.objectContaining({ name: "20261201020000_email_domain_normalisation", warnings: [] }),
+      ],
+    });
     expect(await tableExists(db.url, "intake_requests")).toBe(true);
     const rows = await readRows(db.url);
     expect(rows).toHaveLength(local.length);
@@ -94,6 +102,7 @@ describe("migrate", () => {
     const result = await migrate(db.url);
 
     expect(result.applied).toEqual([]);
+    expect(result.dataMigrations).toEqual([]);
     expect(result.alreadyApplied).toEqual(before.map((row) => row.migration_name));
     expect(await readRows(db.url)).toEqual(before);
   });
@@ -166,6 +175,111 @@ describe("migrate", () => {
       code: "modified_migration",
       migrationName: "20261129000000_init",
     });
+  });
+
+  it("runs a queued data migration once, right after its SQL migration and before later ones", async () => {
+    const db = await emptyDatabase();
+    const dir = await copyOfMigrations();
+    const name = "99990101000005_fill_probe";
+    await writeMigration(
+      dir,
+      name,
+      `CREATE TABLE probe (n int);\nINSERT INTO data_migrations (name) VALUES ('${name}');\n`,
+    );
+    await writeMigration(dir, "99990101000006_after", "ALTER TABLE probe RENAME TO probe_after;\n");
+    const seen: string[] = [];
+    const fill: DataMigration = {
+      name,
+      async run(client) {
+        // The schema as its SQL migration left it: the later rename has not run yet.
+        await client.query("INSERT INTO probe (n) VALUES (1)");
+        seen.push(name);
+        return { summary: "filled", warnings: ["look at probe"], counts: { rows: 1 } };
+      },
+    };
+
+    const first = await migrate(db.url, { migrationsDir: dir, dataMigrations: [...dataMigrations, fill] });
+    const second = await migrate(db.url, { migrationsDir: dir, dataMigrations: [...dataMigrations, fill] });
+
+    expect(first.dataMigrations.map((result) => result.name)).toEqual([
+      "20261201020000_email_domain_normalisation",
+      name,
+    ]);
+    expect(first.dataMigrations[1]).toEqual({
+      name,
+      summary: "filled",
+      warnings: ["look at probe"],
+      counts: { rows: 1 },
+    });
+    expect(second.dataMigrations).toEqual([]);
+    expect(seen).toEqual([name]);
+    expect(await query(db.url, "SELECT n FROM probe_after")).toEqual([{ n: 1 }]);
+    expect(
+      await query(
+        db.url,
+        "SELECT finished_at IS NOT NULL AS done, report FROM data_migrations WHERE name = $1",
+        [name],
+      ),
+    ).toEqual([
+      { done: true, report: { summary: "filled", warnings: ["look at probe"], counts: { rows: 1 } } },
+    ]);
+  });
+
+  it("rolls a failed data migration back whole, keeps its error, stops, and retries it on the next run", async () => {
+    const db = await emptyDatabase();
+    const dir = await copyOfMigrations();
+    const name = "99990101000007_flaky";
+    await writeMigration(
+      dir,
+      name,
+      `CREATE TABLE probe (n int);\nINSERT INTO data_migrations (name) VALUES ('${name}');\n`,
+    );
+    await writeMigration(dir, "99990101000008_after", "CREATE TABLE later_table (id int);\n");
+    let fail = true;
+    const flaky: DataMigration = {
+      name,
+      async run(client) {
+        await client.query("INSERT INTO probe (n) VALUES (1)");
+        if (fail) throw new Error("provider of truth unavailable");
+        return { summary: "ok", warnings: [], counts: {} };
+      },
+    };
+    const options = { migrationsDir: dir, dataMigrations: [...dataMigrations, flaky] };
+
+    await expect(migrate(db.url, options)).rejects.toMatchObject({
+      code: "data_migration_failed",
+      migrationName: name,
+      message: expect.stringContaining("provider of truth unavailable."),
+    });
+    expect(await query(db.url, "SELECT count(*)::int AS n FROM probe")).toEqual([{ n: 0 }]);
+    expect(await tableExists(db.url, "later_table")).toBe(false);
+    const [row] = await query<{ finished_at: Date | null; logs: string }>(
+      db.url,
+      "SELECT finished_at, logs FROM data_migrations WHERE name = $1",
+      [name],
+    );
+    expect(row?.finished_at).toBeNull();
+    expect(row?.logs).toContain("provider of truth unavailable");
+
+    fail = false;
+    const retried = await migrate(db.url, options);
+    expect(retried.applied).toEqual(["99990101000008_after"]);
+    expect(retried.dataMigrations.map((result) => result.name)).toEqual([name]);
+    expect(await query(db.url, "SELECT count(*)::int AS n FROM probe")).toEqual([{ n: 1 }]);
+  });
+
+  it("refuses to go on past a queued data migration it does not know", async () => {
+    const db = await emptyDatabase();
+    const dir = await copyOfMigrations();
+    const name = "99990101000009_from_the_future";
+    await writeMigration(dir, name, `INSERT INTO data_migrations (name) VALUES ('${name}');\n`);
+    await writeMigration(dir, "99990101000010_after", "CREATE TABLE later_table (id int);\n");
+
+    await expect(migrate(db.url, { migrationsDir: dir })).rejects.toMatchObject({
+      code: "unknown_data_migration",
+      migrationName: name,
+    });
+    expect(await tableExists(db.url, "later_table")).toBe(false);
   });
 
   it("gives up with a clear error when another runner holds the lock too long", async () => {

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { Client, DatabaseError } from "pg";
+import {
+  type DataMigration,
+  type DataMigrationResult,
+  dataMigrations,
+  runQueuedDataMigrations,
+} from "./data-migrations";
 import { MigrationError } from "./migration.errors";
 import { type MigrationFile, matchesChecksum, readMigrations } from "./read-migrations";
 
@@ -16,6 +22,8 @@ export interface MigrateOptions {
   logger?: MigrationLogger;
   /** How long to wait for another runner to finish before giving up (Prisma also waits 10 s). */
   lockTimeoutMs?: number;
+  /** The data migrations queued SQL migrations may name; defaults to this version's (tests add their own). */
+  dataMigrations?: readonly DataMigration[];
 }
 
 export interface MigrateResult {
@@ -23,6 +31,8 @@ export interface MigrateResult {
   applied: string[];
   /** Local migrations that were already applied before this call. */
   alreadyApplied: string[];
+  /** Data migrations run by this call, in order, with what they report to the operator. */
+  dataMigrations: DataMigrationResult[];
 }
 
 /** packages/db/src/migrations → repo root → prisma/migrations. */
@@ -75,7 +85,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   try {
     await lockMigrations(client, options.lockTimeoutMs ?? 10_000);
     try {
-      return await applyPending(client, migrations, logger);
+      return await applyPending(client, migrations, options.dataMigrations ?? dataMigrations, logger);
     } finally {
       // Best effort: the lock belongs to the session and goes away with client.end() anyway, and
       // a failing unlock (connection lost) must not hide the error that brought us here.
@@ -107,6 +117,7 @@ async function lockMigrations(client: Client, timeoutMs: number): Promise<void> 
 async function applyPending(
   client: Client,
   migrations: MigrationFile[],
+  knownDataMigrations: readonly DataMigration[],
   logger: MigrationLogger,
 ): Promise<MigrateResult> {
   await client.query(createMigrationsTableSql);
@@ -139,17 +150,36 @@ async function applyPending(
   const appliedNames = new Set(rows.map((row) => row.migration_name));
   const pending = migrations.filter((migration) => !appliedNames.has(migration.name));
   const alreadyApplied = migrations.filter((m) => appliedNames.has(m.name)).map((m) => m.name);
+
+  // A data migration runs right after the SQL migration that queued it, before any later one, so
+  // it sees the schema it was written for. One still queued here was left by a failed attempt or
+  // by `prisma migrate deploy`, which knows only the SQL.
+  const ranData: DataMigrationResult[] = [];
+  const runQueuedData = async () => {
+    for (const result of await runQueuedDataMigrations(client, knownDataMigrations)) {
+      logger.info({ dataMigration: result.name, ...result.counts }, "data migration applied");
+      if (result.warnings.length > 0) {
+        logger.warn(
+          { dataMigration: result.name, warnings: result.warnings },
+          "data migration needs attention",
+        );
+      }
+      ranData.push(result);
+    }
+  };
+  await runQueuedData();
   if (pending.length === 0) {
     logger.info({ alreadyApplied: alreadyApplied.length }, "database schema is up to date");
-    return { applied: [], alreadyApplied };
+    return { applied: [], alreadyApplied, dataMigrations: ranData };
   }
 
   const applied: string[] = [];
   for (const migration of pending) {
     await applyMigration(client, migration, logger);
     applied.push(migration.name);
+    await runQueuedData();
   }
-  return { applied, alreadyApplied };
+  return { applied, alreadyApplied, dataMigrations: ranData };
 }
 
 async function applyMigration(

@@ -8,7 +8,11 @@ export type MigrationErrorCode =
   /** An applied migration's migration.sql no longer matches the checksum recorded when it ran. */
   | "modified_migration"
   /** Another runner held the migration lock for longer than the lock timeout. */
-  | "lock_timeout";
+  | "lock_timeout"
+  /** A data migration failed (and was rolled back); the next run retries it. */
+  | "data_migration_failed"
+  /** A data migration is queued that this version of the code does not have. */
+  | "unknown_data_migration";
 
 /** Raised by the migration runner; `message` is a full sentence meant for the operator. */
 export class MigrationError extends Error {

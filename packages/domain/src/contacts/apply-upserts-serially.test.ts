@@ -238,6 +238,29 @@ describe("applyUpsertsSerially — examples", () => {
     expect(contactWith(contacts, "zed@acme.com")).toEqual(zed);
   });
 
+  it("folds every form of one mailbox into one contact: the issue's five forms make two", () => {
+    const forms = [
+      "dup@acme.com",
+      "dup@ａｃｍｅ.com",
+      "dup@acme\u3002com",
+      "dup@bücher.de",
+      "dup@xn--bcher-kva.de",
+    ];
+    const { contacts, outcomes } = run(forms.map((email, index) => ({ seq: index + 1, payload: { email } })));
+    expect(outcomes.map((outcome) => outcome.status === "succeeded" && outcome.result.action)).toEqual([
+      "created",
+      "updated",
+      "updated",
+      "created",
+      "updated",
+    ]);
+    expect(
+      contacts.filter((contact) => contact.id !== zed.id).map((contact) => contact.emailNormalized),
+    ).toEqual(["dup@acme.com", "dup@xn--bcher-kva.de"]);
+    // The contact shows the form the latest request wrote.
+    expect(contactWith(contacts, "dup@xn--bcher-kva.de").email).toBe("dup@xn--bcher-kva.de");
+  });
+
   it("does not let enrichment fill a field the creating request cleared", () => {
     const { contacts } = run([{ seq: 1, payload: { email: "ann@acme.com", title: null } }]);
     expect(contactWith(contacts, "ann@acme.com")).toMatchObject({
@@ -259,6 +282,11 @@ const nullable = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null> =>
 const emailArb = fc.constantFrom(
   "ann@acme.com",
   "Ann@Acme.com",
+  // Other forms of the same mailboxes: fullwidth, ideographic full stop, Unicode vs punycode.
+  "ann@ａｃｍｅ.com",
+  "BOB@acme\u3002com",
+  "ivy@bücher.de",
+  "ivy@xn--bcher-kva.de",
   "bob@acme.com",
   "zed@acme.com",
   "cat@globex.com",

@@ -47,6 +47,22 @@ describe("identityKeysOf", () => {
   it("returns the same keys however the email is cased", () => {
     expect(identityKeysOf({ email: " JANE@ACME.COM " })).toEqual(identityKeysOf({ email: "jane@acme.com" }));
   });
+
+  it("returns the same keys for every form of one mailbox's domain", () => {
+    for (const email of ["dup@acme.com", "dup@ａｃｍｅ.com", "dup@acme\u3002com", "dup@acme.com."]) {
+      expect(identityKeysOf({ email })).toEqual(["domain:acme.com", "email:dup@acme.com"]);
+    }
+    for (const email of ["dup@bücher.de", "dup@xn--bcher-kva.de", "dup@BÜCHER.de"]) {
+      expect(identityKeysOf({ email })).toEqual(["domain:xn--bcher-kva.de", "email:dup@xn--bcher-kva.de"]);
+    }
+  });
+
+  it("keys a subdomain mailbox by its own address but by the registrable domain for its account", () => {
+    expect(identityKeysOf({ email: "a@mail.acme.com" })).toEqual([
+      "domain:acme.com",
+      "email:a@mail.acme.com",
+    ]);
+  });
 });
 
 describe("identityKeysOfContact", () => {

@@ -44,7 +44,7 @@ export function identityKeysOf(payload: UpsertContactPayload): string[] {
   const keys = new Set<string>();
   if (typeof payload.email === "string") {
     const normalised = normaliseEmail(payload.email);
-    if (normalised !== "") keys.add(emailKeyOf(normalised));
+    if (normalised !== null) keys.add(emailKeyOf(normalised));
     const emailDomain = accountDomainOfEmail(payload.email);
     if (emailDomain !== null) keys.add(domainKeyOf(emailDomain));
   }

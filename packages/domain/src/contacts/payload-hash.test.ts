@@ -97,7 +97,7 @@ describe("toCanonicalJson", () => {
 });
 
 describe("payloadHash", () => {
-  it("is the lower-case hex SHA-256 of the canonical JSON", () => {
+  it("is the lower-case hex SHA-256 of the canonical JSON, with the email normalised", () => {
     expect(payloadHash({})).toBe("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
     const payload: UpsertContactPayload = {
       tags: ["0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f"],
@@ -107,7 +107,7 @@ describe("payloadHash", () => {
     };
     expect(payloadHash(payload)).toBe(
       sha256Hex(
-        '{"custom_fields":{"custom_field_0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f":3},"email":"Jane@acme.com","first_name":null,"tags":["0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f"]}',
+        '{"custom_fields":{"custom_field_0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f":3},"email":"jane@acme.com","first_name":null,"tags":["0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f"]}',
       ),
     );
     expect(payloadHash(payload)).toMatch(/^[0-9a-f]{64}$/);
@@ -128,7 +128,7 @@ describe("payloadHash", () => {
       payloadHash({ email: "jane@acme.com" }),
       payloadHash({ email: "jane@acme.com", title: null }),
       payloadHash({ email: "jane@acme.com", title: "CTO" }),
-      payloadHash({ email: "Jane@acme.com" }),
+      payloadHash({ email: "jane@acme.co" }),
       payloadHash({
         email: "jane@acme.com",
         custom_fields: { "custom_field_0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f": "1" },
@@ -139,6 +139,17 @@ describe("payloadHash", () => {
       }),
     ]);
     expect(hashes.size).toBe(6);
+  });
+
+  it("hashes every form of one mailbox the same, and other mailboxes differently", () => {
+    const forms = ["dup@acme.com", "DUP@ACME.COM", "dup@ａｃｍｅ.com", "dup@acme\u3002com", "dup@acme.com."];
+    const hashes = new Set(forms.map((email) => payloadHash({ email, title: "CTO" })));
+    expect(hashes.size).toBe(1);
+    expect(payloadHash({ email: "dup@bücher.de" })).toBe(payloadHash({ email: "dup@xn--bcher-kva.de" }));
+    expect(payloadHash({ email: "dup@mail.acme.com" })).not.toBe(payloadHash({ email: "dup@acme.com" }));
+    // Without an email, or with one that is not an address, the payload is hashed as it is.
+    expect(payloadHash({ title: "CTO" })).toBe(sha256Hex('{"title":"CTO"}'));
+    expect(payloadHash({ email: "Not An Address" })).toBe(sha256Hex('{"email":"Not An Address"}'));
   });
 
   it("changes when any field's value changes", () => {

@@ -1,13 +1,19 @@
 import { createHash } from "node:crypto";
+import { normaliseEmail } from "../normalise/email";
 import type { UpsertContactPayload } from "./upsert-payload";
 
 /**
- * SHA-256 hex of the payload's canonical JSON. Two payloads that differ only in key order hash
- * the same, so an idempotency key can be checked against "the same request" regardless of how the
- * client ordered its fields.
+ * SHA-256 hex of the payload's canonical JSON, with `email` in its normalised form (the only field
+ * the payload keeps as the client wrote it). Two payloads that differ only in key order, or only in
+ * how they write one mailbox (`Jane@ACME.com`, `jane@ａｃｍｅ.com`), hash the same, so an
+ * idempotency key is checked against "the same request" however the client wrote it.
  */
 export function payloadHash(payload: UpsertContactPayload): string {
-  return createHash("sha256").update(toCanonicalJson(payload), "utf8").digest("hex");
+  const email =
+    typeof payload.email === "string" ? (normaliseEmail(payload.email) ?? payload.email) : payload.email;
+  return createHash("sha256")
+    .update(toCanonicalJson({ ...payload, email }), "utf8")
+    .digest("hex");
 }
 
 /**

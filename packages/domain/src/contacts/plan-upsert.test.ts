@@ -177,6 +177,21 @@ describe("planUpsert — rule 1: matching", () => {
     expect(result.previous).toEqual(jane);
   });
 
+  it("matches by email whatever form the mailbox's domain is written in, and keeps the form written", () => {
+    for (const email of ["jane@ａｃｍｅ.com", "Jane@acme\u3002com", "jane@ACME.com."]) {
+      const result = expectWrite(plan({ email, title: "CTO" }));
+      expect(result.matchedBy).toBe("email");
+      expect(result.contact).toMatchObject({ id: jane.id, email, emailNormalized: "jane@acme.com" });
+    }
+    const idn = expectWrite(plan({ email: "ann@bücher.de" }));
+    expect(idn.contact.emailNormalized).toBe("ann@xn--bcher-kva.de");
+    expect(idn.identityKeys).toContain("email:ann@xn--bcher-kva.de");
+  });
+
+  it("refuses a payload email the request parser would have rejected (a caller bug)", () => {
+    expect(() => plan({ email: "not an address" })).toThrow(/payload.email/);
+  });
+
   it("matches by LinkedIn URL when the email matches no one", () => {
     const result = expectWrite(
       plan({ email: "bob@globex.com", linkedin_url: "https://linkedin.com/in/bob" }),

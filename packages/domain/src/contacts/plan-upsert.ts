@@ -268,9 +268,11 @@ export function planUpsert(snapshot: UpsertSnapshot, request: UpsertRequest, ids
 }
 
 function emailNormalizedOf(payload: UpsertContactPayload): string | null {
-  if (typeof payload.email !== "string") return null;
+  if (typeof payload.email !== "string" || payload.email.trim() === "") return null;
   const normalised = normaliseEmail(payload.email);
-  return normalised === "" ? null : normalised;
+  // The request parser accepts exactly what normaliseEmail normalises (isValidEmail).
+  if (normalised === null) throw new Error("planUpsert: payload.email is not a valid email address");
+  return normalised;
 }
 
 function linkedinUrlOf(payload: UpsertContactPayload): string | null {

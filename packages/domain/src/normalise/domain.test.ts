@@ -33,8 +33,12 @@ describe("normaliseDomain", () => {
     ["xn--bcher-kva.de", "xn--bcher-kva.de"],
     ["münchen.example.com", "example.com"],
     ["münchen.de", "xn--mnchen-3ya.de"],
-    // UTS #46 maps the ideographic full stop to a dot.
+    // UTS #46 maps the ideographic, fullwidth and halfwidth full stops to dots, fullwidth
+    // letters to ASCII; a trailing full stop of any of these kinds is dropped.
     ["acme\u3002com", "acme.com"],
+    ["ａｃｍｅ．ｃｏｍ", "acme.com"],
+    ["acme\uFF61com\u3002", "acme.com"],
+    ["https://ＷＷＷ.ａｃｍｅ.com\uFF0E/x", "acme.com"],
     // A private suffix (github.io): each site is its own registrable domain.
     ["foo.github.io", "foo.github.io"],
     ["www.foo.github.io", "foo.github.io"],
@@ -146,6 +150,13 @@ describe("normaliseHostname", () => {
     expect(normaliseHostname("WWW.Acme.com")).toBe("www.acme.com");
     expect(normaliseHostname("bücher.de")).toBe("xn--bcher-kva.de");
     expect(normaliseHostname("acme.com.")).toBe("acme.com");
+    expect(normaliseHostname("mail.ａｃｍｅ.com\u3002")).toBe("mail.acme.com");
+  });
+
+  it("maps compatibility characters as UTS #46 does, not by a separate NFKC pass", () => {
+    // NFKC would turn U+03F2 into a final sigma; UTS #46 (and so every stored domain) into σ.
+    expect(normaliseHostname("a\u03F2b.com")).toBe(normaliseHostname("a\u03C3b.com"));
+    expect(normaliseHostname("a\u03F2b.com")).not.toBe(normaliseHostname("a\u03C2b.com"));
   });
 
   it.each([

@@ -6,14 +6,25 @@ const maxHostnameLength = 253;
 const hostnameLabelPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const schemePrefixPattern = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+// The label separators of UTS #46 besides `.`: ideographic, fullwidth and halfwidth full stops.
+const fullStopVariantPattern = /[\u3002\uFF0E\uFF61]/g;
+
 /**
- * Normalises an exact hostname (no scheme, path or port): lower-case, one trailing dot dropped,
- * IDN converted to punycode. Returns null unless it is a syntactically valid hostname under a
- * known ICANN public suffix with a registrable label of its own (so `localhost`, `foo`, `co.uk`,
+ * Normalises an exact hostname (no scheme, path or port) by UTS #46 processing, as
+ * `domainToASCII` (the WHATWG URL host parser) does it: compatibility mapping (NFKC, so fullwidth
+ * `ａｃｍｅ` is `acme`), case folding, the full-stop variants as dots, IDN to punycode; then one
+ * trailing dot dropped. Returns null unless it is a syntactically valid hostname under a known
+ * ICANN public suffix with a registrable label of its own (so `localhost`, `foo`, `co.uk`,
  * `acme.internal` and IP addresses are all null). Does not strip `www.`.
+ *
+ * No separate `normalize("NFKC")` pass: UTS #46's mapping already is NFKC with case folding, and
+ * the two disagree on a few characters (U+03F2 `ϲ`: NFKC gives final sigma, UTS #46 `σ`), where an
+ * extra pass would change the punycode of stored account domains.
  */
 export function normaliseHostname(input: string): string | null {
-  const withoutTrailingDot = input.endsWith(".") ? input.slice(0, -1) : input;
+  // Mapped before the trailing dot is looked for, so `acme.com。` loses its dot like `acme.com.`.
+  const dotted = input.replace(fullStopVariantPattern, ".");
+  const withoutTrailingDot = dotted.endsWith(".") ? dotted.slice(0, -1) : dotted;
   if (withoutTrailingDot === "" || !hasOnlyHostnameAscii(withoutTrailingDot)) {
     return null;
   }
@@ -75,5 +86,13 @@ export function normaliseDomain(input: string): string | null {
     return null;
   }
   const hostname = normaliseHostname(host);
-  return hostname === null ? null : (parse(hostname, { allowPrivateDomains: true }).domain ?? hostname);
+  return hostname === null ? null : registrableDomainOf(hostname);
+}
+
+/**
+ * The registrable part of a normalised hostname (a normaliseHostname result) per the public
+ * suffix list, private suffixes included: `www.eu.acme.co.uk` → `acme.co.uk`.
+ */
+export function registrableDomainOf(hostname: string): string {
+  return parse(hostname, { allowPrivateDomains: true }).domain ?? hostname;
 }
