@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger } from "@upsert/config";
+import { createLogger, type DestinationStream } from "@upsert/config";
 import { createDb, type Db } from "@upsert/db";
 import {
   createJobProducer,
@@ -32,8 +32,13 @@ export async function startTestApi(options: {
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
+  /** Capture the API's log lines (at `logLevel`, default "trace") instead of discarding them. */
+  logStream?: DestinationStream;
+  logLevel?: string;
 }): Promise<TestApi> {
-  const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.logStream
+    ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
+    : createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});

@@ -118,8 +118,9 @@ describe("a 422 stays small whatever the body", () => {
 
   it("never cuts a surrogate pair in half", () => {
     const [detail] = boundValidationDetails([{ path: "😀".repeat(500), message: `x${"😀".repeat(500)}` }]);
-    expect(detail?.path.isWellFormed()).toBe(true);
-    expect(detail?.message.isWellFormed()).toBe(true);
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    expect(detail?.path).not.toMatch(loneSurrogate);
+    expect(detail?.message).not.toMatch(loneSurrogate);
     expect(detail?.message.endsWith("…")).toBe(true);
   });
 
