@@ -11,7 +11,9 @@ import {
 } from "@upsert/queue";
 import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
+import { apiEnvSchema } from "../config";
 import { createApiKeyAuthenticator } from "../http/authenticate";
+import { createHttpServer, type HttpServerLimits, httpServerLimitsOf } from "../http/http-server";
 
 export interface TestApi {
   url: string;
@@ -35,6 +37,8 @@ export async function startTestApi(options: {
   /** Capture the API's log lines (at `logLevel`, default "trace") instead of discarding them. */
   logStream?: DestinationStream;
   logLevel?: string;
+  /** Overrides of the HTTP limits (the defaults are the env schema's). */
+  httpLimits?: Partial<HttpServerLimits>;
 }): Promise<TestApi> {
   const logger = options.logStream
     ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
@@ -56,7 +60,10 @@ export async function startTestApi(options: {
     }),
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
   });
-  const server = app.listen(0, "127.0.0.1");
+  const server = createHttpServer(app, {
+    ...httpServerLimitsOf(apiEnvSchema.parse({})),
+    ...options.httpLimits,
+  }).listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
