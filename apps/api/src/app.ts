@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "@upsert/config";
 import type { Prisma } from "@upsert/db";
 import express, { type Express } from "express";
@@ -6,6 +5,7 @@ import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
 import { installMetrics } from "./http/metrics";
+import { assignRequestId, serializeRequest } from "./http/request-log";
 import { createAccountsRouter } from "./routes/accounts.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
 import { createContactsReadRouter } from "./routes/contacts-read.routes";
@@ -34,12 +34,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers["x-request-id"];
-        const id = typeof given === "string" && given.length <= 128 ? given : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
+      genReqId: assignRequestId,
+      // No credential reaches the log: see request-log.ts and the logger's redact paths.
+      serializers: { req: serializeRequest },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
       autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },

@@ -8,23 +8,36 @@ import {
 } from "@upsert/config";
 import { z } from "zod";
 
-export const apiEnvSchema = z.object({
-  DATABASE_URL: databaseUrlSchema,
-  REDIS_URL: redisUrlSchema,
-  QUEUE_PREFIX: queuePrefixSchema,
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
-  LOG_LEVEL: logLevelSchema,
-  LOG_PRETTY: logPrettySchema,
-  /** Revocation reaches a running API within this TTL (at most 60 s by design). */
-  API_KEY_CACHE_TTL_MS: positiveIntSchema(30_000).pipe(z.number().max(60_000)),
-  IDEMPOTENCY_WINDOW_HOURS: positiveIntSchema(24),
-  /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
-  DEFAULT_PHONE_REGION: z
-    .string()
-    .regex(/^[A-Z]{2}$/)
-    .default("US"),
-  DATABASE_POOL_SIZE: positiveIntSchema(10),
-  SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
-});
+export const apiEnvSchema = z
+  .object({
+    DATABASE_URL: databaseUrlSchema,
+    REDIS_URL: redisUrlSchema,
+    QUEUE_PREFIX: queuePrefixSchema,
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    LOG_LEVEL: logLevelSchema,
+    LOG_PRETTY: logPrettySchema,
+    /** Revocation reaches a running API within this TTL (at most 60 s by design). */
+    API_KEY_CACHE_TTL_MS: positiveIntSchema(30_000).pipe(z.number().max(60_000)),
+    IDEMPOTENCY_WINDOW_HOURS: positiveIntSchema(24),
+    /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
+    DEFAULT_PHONE_REGION: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .default("US"),
+    DATABASE_POOL_SIZE: positiveIntSchema(10),
+    SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
+    /** A client must have sent its whole request (headers and body) within this long. */
+    HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),
+    /** ... and its headers within this long. */
+    HTTP_HEADERS_TIMEOUT_MS: positiveIntSchema(10_000),
+    /** An idle keep-alive connection is closed after this long. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveIntSchema(5_000),
+    /** Open connections per process; more are closed as soon as they connect. */
+    HTTP_MAX_CONNECTIONS: positiveIntSchema(10_000),
+  })
+  .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
+    path: ["HTTP_HEADERS_TIMEOUT_MS"],
+    error: "must not exceed HTTP_REQUEST_TIMEOUT_MS",
+  });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

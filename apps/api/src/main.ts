@@ -7,6 +7,7 @@ import { closeRedis, createJobProducer, createRedis, upsertContactJob } from "@u
 import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
+import { createHttpServer, httpServerLimitsOf } from "./http/http-server";
 
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -37,7 +38,7 @@ const app = createApp({
   },
 });
 
-const server = app.listen(env.PORT, env.HOST);
+const server = createHttpServer(app, httpServerLimitsOf(env)).listen(env.PORT, env.HOST);
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 logger.info({ port }, "api listening");

@@ -59,12 +59,11 @@ export const workerEnvSchema = z
     /** Provider calls per organisation per budget window (0: no budget). */
     ENRICHMENT_ORG_BUDGET: z.coerce.number().int().min(0).default(0),
     ENRICHMENT_ORG_BUDGET_WINDOW_S: positiveIntSchema(86_400),
-    /** How long a provider answer (person by email or LinkedIn URL, company by domain) is reused; 0: never. */
-    ENRICHMENT_CACHE_TTL_S: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .default(7 * 86_400),
+    /**
+     * How long a provider answer (person by the whole question, company by domain) is reused
+     * within its organisation; 0: never. Short by default: the answers are personal data.
+     */
+    ENRICHMENT_CACHE_TTL_S: z.coerce.number().int().min(0).default(86_400),
     /** How often the provider's counters are logged (when they changed). */
     PROVIDER_STATS_INTERVAL_MS: positiveIntSchema(60_000),
     /** Port of the worker's Prometheus endpoint (`GET /metrics`); 0 picks a free one (logged). */

@@ -16,6 +16,7 @@ export {
   generateApiKeySecret,
   hashApiKeySecret,
   isWellFormedApiKey,
+  redactApiKeySecrets,
 } from "./auth/api-key";
 export {
   type ApplyUpsertsOptions,

@@ -31,6 +31,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Ask the provider itself, not a cache of earlier answers (re-enrichment). */
   fresh?: boolean;
+  /** The organisation asking: cached answers are kept per organisation (never sent to a provider). */
+  orgId?: string;
 }
 
 /**

@@ -15,27 +15,40 @@ export interface ApiKeyAuthenticator {
 }
 
 /**
- * Keys are looked up by SHA-256 and cached (hits and misses) for `ttlMs`, so Postgres is not
- * queried on every request. The price: a revoked key keeps working on a running API until its
- * entry expires (at most `ttlMs`, which the env schema caps at 60 s).
+ * Keys are looked up by SHA-256 and cached for `ttlMs`, so Postgres is not queried on every
+ * request. The price: a revoked key keeps working on a running API until its entry expires (at
+ * most `ttlMs`, which the env schema caps at 60 s). Known and unknown hashes live in two bounded
+ * caches: a flood of random keys only churns the unknown one, never evicting a real key (which
+ * would send every real request to Postgres), and memory stays bounded however many distinct
+ * keys arrive. Each hash costs at most one lookup per TTL while cached, and concurrent requests
+ * with one uncached hash share that lookup.
  */
 export function createApiKeyAuthenticator(options: {
   prisma: Prisma;
   ttlMs: number;
   logger: Logger;
+  /** Entries per cache (default 10,000 each: a few MB at most). */
+  maxKnownKeys?: number;
+  maxUnknownKeys?: number;
 }): ApiKeyAuthenticator {
-  const cache = new LRUCache<string, AuthContext | "none">({ max: 10_000, ttl: options.ttlMs });
+  const known = new LRUCache<string, AuthContext>({
+    max: options.maxKnownKeys ?? 10_000,
+    ttl: options.ttlMs,
+  });
+  const unknown = new LRUCache<string, true>({ max: options.maxUnknownKeys ?? 10_000, ttl: options.ttlMs });
   const inflight = new Map<string, Promise<AuthContext | null>>();
 
   const load = async (hash: string): Promise<AuthContext | null> => {
     const found = await findActiveApiKeyByHash(options.prisma, hash);
-    cache.set(hash, found ?? "none");
-    if (found) {
-      // Once per cache period per key: last_used_at is precise to the TTL, which is plenty.
-      touchApiKeyLastUsed(options.prisma, found.keyId, new Date()).catch((err: unknown) =>
-        options.logger.warn({ err, keyId: found.keyId }, "could not record key use"),
-      );
+    if (!found) {
+      unknown.set(hash, true);
+      return null;
     }
+    known.set(hash, found);
+    // Once per cache period per key: last_used_at is precise to the TTL, which is plenty.
+    touchApiKeyLastUsed(options.prisma, found.keyId, new Date()).catch((err: unknown) =>
+      options.logger.warn({ err, keyId: found.keyId }, "could not record key use"),
+    );
     return found;
   };
 
@@ -43,8 +56,9 @@ export function createApiKeyAuthenticator(options: {
     async authenticate(secret) {
       if (!isWellFormedApiKey(secret)) return null;
       const hash = hashApiKeySecret(secret);
-      const cached = cache.get(hash);
-      if (cached !== undefined) return cached === "none" ? null : cached;
+      const cached = known.get(hash);
+      if (cached !== undefined) return cached;
+      if (unknown.has(hash)) return null;
       let pending = inflight.get(hash);
       if (!pending) {
         pending = load(hash).finally(() => inflight.delete(hash));

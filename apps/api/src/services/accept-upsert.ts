@@ -33,7 +33,7 @@ export async function acceptUpsert(
 ): Promise<AcceptUpsertResult> {
   const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const parsed = parseUpsertContactRequest(input.body, { defaultPhoneRegion: deps.defaultPhoneRegion });
-  if (!parsed.ok) throw invalidRequestError(parsed.details);
+  if (!parsed.ok) throw invalidRequestError(parsed.details, parsed.unlistedProblems);
   return recordAndEnqueue(deps, {
     orgId: input.orgId,
     operation: intakeOperations.upsertContact,
@@ -50,7 +50,7 @@ export async function acceptAccountUpsert(
 ): Promise<AcceptUpsertResult> {
   const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const parsed = parseUpsertAccountRequest(input.body);
-  if (!parsed.ok) throw invalidRequestError(parsed.details);
+  if (!parsed.ok) throw invalidRequestError(parsed.details, parsed.unlistedProblems);
   return recordAndEnqueue(deps, {
     orgId: input.orgId,
     operation: intakeOperations.upsertAccount,

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger } from "@upsert/config";
+import { createLogger, type DestinationStream } from "@upsert/config";
 import { createDb, type Db } from "@upsert/db";
 import {
   createJobProducer,
@@ -11,7 +11,9 @@ import {
 } from "@upsert/queue";
 import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
+import { apiEnvSchema } from "../config";
 import { createApiKeyAuthenticator } from "../http/authenticate";
+import { createHttpServer, type HttpServerLimits, httpServerLimitsOf } from "../http/http-server";
 
 export interface TestApi {
   url: string;
@@ -32,8 +34,15 @@ export async function startTestApi(options: {
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
+  /** Capture the API's log lines (at `logLevel`, default "trace") instead of discarding them. */
+  logStream?: DestinationStream;
+  logLevel?: string;
+  /** Overrides of the HTTP limits (the defaults are the env schema's). */
+  httpLimits?: Partial<HttpServerLimits>;
 }): Promise<TestApi> {
-  const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger = options.logStream
+    ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
+    : createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
@@ -51,7 +60,10 @@ export async function startTestApi(options: {
     }),
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
   });
-  const server = app.listen(0, "127.0.0.1");
+  const server = createHttpServer(app, {
+    ...httpServerLimitsOf(apiEnvSchema.parse({})),
+    ...options.httpLimits,
+  }).listen(0, "127.0.0.1");
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

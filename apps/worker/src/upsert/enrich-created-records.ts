@@ -78,7 +78,13 @@ export async function enrichCreatedRecords(
     answer = { ok: false, reason, retryable: true, retryAfterMs: refillMs };
   } else {
     // A re-enrichment (POST /v1/contacts/:id/enrich) wants the provider's current answer.
-    answer = await askProvider(deps, person, domain, request.operation === intakeOperations.enrichContact);
+    answer = await askProvider(
+      deps,
+      request.orgId,
+      person,
+      domain,
+      request.operation === intakeOperations.enrichContact,
+    );
   }
   if (!answer.ok && answer.retryable && mayDefer) {
     // The records stay `pending`; the job comes back later and asks again, with a new reservation.
@@ -196,12 +202,13 @@ function personQueryOf(payload: UpsertContactPayload, domain: string | null): Pe
 /** Asks the provider about the new person and/or company. "No match" is an answer, not a failure. */
 async function askProvider(
   deps: EnrichDeps,
+  orgId: string,
   person: PersonQuery | null,
   domain: string | null,
   fresh: boolean,
 ): Promise<Answer> {
   deps.logger.debug({ provider: deps.provider.name, person: person !== null, domain }, "enriching");
-  const options = { signal: deps.signal, fresh };
+  const options = { signal: deps.signal, fresh, orgId };
   try {
     const [personAnswer, company] = await Promise.all([
       person ? deps.provider.enrichPerson(person, options) : null,

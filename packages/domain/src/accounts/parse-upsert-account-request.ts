@@ -6,7 +6,7 @@ import {
   upsertContactRequestLimits,
 } from "../contacts/parse-upsert-contact-request";
 import type { ValidationDetail } from "../errors/domain-error";
-import { isPlainObject, parseObjectBody } from "../errors/parse-object-body";
+import { createIssueBudget, isPlainObject, parseObjectBody } from "../errors/parse-object-body";
 
 /** What `PUT /v1/accounts` asks for, normalised: absent leaves a field alone, null clears it. */
 export interface UpsertAccountPayload {
@@ -79,10 +79,11 @@ const bodySchema = z
   .catchall(z.unknown())
   .superRefine(
     (body, ctx) => {
+      const issues = createIssueBudget(ctx);
       for (const key of Object.keys(body)) {
-        if (!Object.hasOwn(knownFieldsShape, key))
-          ctx.addIssue({ code: "custom", path: [key], message: unknownFieldMessage(key) });
+        if (!Object.hasOwn(knownFieldsShape, key)) issues.add([key], () => unknownFieldMessage(key));
       }
+      issues.close();
     },
     // Run even when single fields failed, so the caller sees everything at once.
     { when: (payload) => isPlainObject(payload.value) },
@@ -90,7 +91,8 @@ const bodySchema = z
 
 export type ParseUpsertAccountRequestResult =
   | { ok: true; payload: UpsertAccountPayload; idempotencyKey: string | undefined }
-  | { ok: false; details: ValidationDetail[] };
+  /** `unlistedProblems`: more problems counted but not described (pass both to invalidRequestError). */
+  | { ok: false; details: ValidationDetail[]; unlistedProblems: number };
 
 /**
  * Validates and normalises a `PUT /v1/accounts` body (already JSON-decoded): `domain` is required

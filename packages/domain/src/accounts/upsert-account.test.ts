@@ -69,6 +69,7 @@ describe("parseUpsertAccountRequest", () => {
     expect(parseUpsertAccountRequest("acme.com")).toEqual({
       ok: false,
       details: [{ path: "", message: "The request body must be a JSON object, not a string." }],
+      unlistedProblems: 0,
     });
   });
 });

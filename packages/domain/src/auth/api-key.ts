@@ -28,6 +28,15 @@ export function apiKeyDisplayPrefix(secret: string): string {
   return secret.slice(0, displayPrefixLength);
 }
 
+// Anything that starts like a key, however long: a key pasted into a URL or header with extra
+// characters around it is still hidden.
+const apiKeyLikePattern = /mks_[A-Za-z0-9_-]+/g;
+
+/** `text` with every API-key-like token replaced by `mks_[redacted]`, for logs. */
+export function redactApiKeySecrets(text: string): string {
+  return text.includes(apiKeyPrefix) ? text.replace(apiKeyLikePattern, `${apiKeyPrefix}[redacted]`) : text;
+}
+
 /** Whether `input` has the exact shape of a generated secret; checked before hashing or lookup. */
 export function isWellFormedApiKey(input: string): boolean {
   return wellFormedApiKeyPattern.test(input);

@@ -1,7 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { ValidationDetail } from "../errors/domain-error";
-import { isPlainObject, parseObjectBody } from "../errors/parse-object-body";
+import { createIssueBudget, isPlainObject, parseObjectBody } from "../errors/parse-object-body";
 import { normaliseDomain } from "../normalise/domain";
 import { isValidEmail } from "../normalise/email";
 import { canonicaliseLinkedinUrl } from "../normalise/linkedin-url";
@@ -220,12 +220,17 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
+/** Whether `a` is at most two edits from `b`; a longer key is never compared letter by letter. */
+function isTypoOf(a: string, b: string): boolean {
+  return Math.abs(a.length - b.length) <= 2 && editDistance(a, b) <= 2;
+}
+
 function unknownFieldMessage(key: string): string {
   if (key.toLowerCase().startsWith(customFieldPrefix)) {
     return `Unknown field ${JSON.stringify(key)}: custom fields must be named custom_field_<uuid>.`;
   }
   const lowerKey = key.toLowerCase();
-  const suggestion = knownFields.find((field) => editDistance(lowerKey, field) <= 2);
+  const suggestion = knownFields.find((field) => isTypoOf(lowerKey, field));
   if (suggestion !== undefined && suggestion !== "idempotency_key") {
     return `Unknown field ${JSON.stringify(key)}. Did you mean "${suggestion}"?`;
   }
@@ -240,30 +245,33 @@ type RequestBody = z.output<typeof requestBodySchema>;
 /** Rules that look at more than one key: unknown keys, custom fields, required identifiers. */
 function checkWholeBody(body: RequestBody, ctx: z.RefinementCtx<RequestBody>): void {
   const seenCustomFields = new Map<string, string>();
+  // Thousands of bad keys: only those a 422 can list get a message (and a typo suggestion).
+  const issues = createIssueBudget(ctx);
   for (const key of Object.keys(body)) {
     if (isKnownField(key)) {
       continue;
     }
     const customFieldKey = customFieldKeyOf(key);
     if (customFieldKey === null) {
-      ctx.addIssue({ code: "custom", path: [key], message: unknownFieldMessage(key) });
+      issues.add([key], () => unknownFieldMessage(key));
       continue;
     }
     const earlierKey = seenCustomFields.get(customFieldKey);
     if (earlierKey !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: [key],
-        message: `${key} is the same custom field as ${earlierKey} (custom field ids are case-insensitive); send it once.`,
-      });
+      issues.add(
+        [key],
+        () =>
+          `${key} is the same custom field as ${earlierKey} (custom field ids are case-insensitive); send it once.`,
+      );
       continue;
     }
     seenCustomFields.set(customFieldKey, key);
     const problem = customFieldValueProblem(key, body[key]);
     if (problem !== null) {
-      ctx.addIssue({ code: "custom", path: [key], message: problem });
+      issues.add([key], () => problem);
     }
   }
+  issues.close();
 
   // A field that is present but invalid counts as supplied: its own error already says what to
   // fix, and repeating "is required" beside it would point the caller the wrong way.
@@ -337,7 +345,8 @@ export interface ParseUpsertContactRequestOptions {
 
 export type ParseUpsertContactRequestResult =
   | { ok: true; payload: UpsertContactPayload; idempotencyKey: string | undefined }
-  | { ok: false; details: ValidationDetail[] };
+  /** `unlistedProblems`: more problems counted but not described (pass both to invalidRequestError). */
+  | { ok: false; details: ValidationDetail[]; unlistedProblems: number };
 
 /**
  * Validates and normalises a `PUT /v1/contacts` body (already JSON-decoded). On failure, returns

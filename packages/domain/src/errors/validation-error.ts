@@ -30,12 +30,67 @@ export function validationDetailsOf(error: z.ZodError): ValidationDetail[] {
   );
 }
 
-/** The 422 for a request body with problems, listing every one of them. */
-export function invalidRequestError(details: ValidationDetail[]): DomainError {
-  const count = details.length;
+/**
+ * Bounds on a 422's details, whatever the input: a body with thousands of bad keys, or one
+ * enormous key, still gets a small answer (under 16 KB) that names the first problems.
+ */
+export const validationReportLimits = {
+  /** Problems listed one by one; the rest are counted in one closing detail. */
+  maxListedProblems: 10,
+  /** Characters of a path or message shown; longer ones are cut and end in "…". */
+  maxPathLength: 200,
+  maxMessageLength: 500,
+  /** The listed details' JSON, in bytes (escaping can make a character 6 bytes). */
+  maxDetailsBytes: 12_000,
+} as const;
+
+function truncate(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  let end = maxLength - 1;
+  // Never cut a surrogate pair in half: the answer must stay valid Unicode.
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The details a 422 shows: the first few problems, shortened, then how many more there were
+ * (those not listed here, plus `unlistedProblems` a parser counted without describing).
+ */
+export function boundValidationDetails(
+  details: readonly ValidationDetail[],
+  unlistedProblems = 0,
+): ValidationDetail[] {
+  const { maxListedProblems, maxPathLength, maxMessageLength, maxDetailsBytes } = validationReportLimits;
+  const listed: ValidationDetail[] = [];
+  let bytes = 0;
+  for (const detail of details.slice(0, maxListedProblems)) {
+    const shown = {
+      path: truncate(detail.path, maxPathLength),
+      message: truncate(detail.message, maxMessageLength),
+    };
+    bytes += Buffer.byteLength(JSON.stringify(shown));
+    if (bytes > maxDetailsBytes) break;
+    listed.push(shown);
+  }
+  const unlisted = details.length - listed.length + unlistedProblems;
+  if (unlisted > 0) {
+    listed.push({
+      path: "",
+      message: `…and ${unlisted} more problem${unlisted === 1 ? "" : "s"}, not listed. Fix the ones above and send the request again to see the rest.`,
+    });
+  }
+  return listed;
+}
+
+/**
+ * The 422 for a request body with problems: how many, and the first of them (see
+ * validationReportLimits). `unlistedProblems`: more problems a parser counted but did not describe.
+ */
+export function invalidRequestError(details: readonly ValidationDetail[], unlistedProblems = 0): DomainError {
+  const count = details.length + unlistedProblems;
   return new DomainError(
     "unprocessable_entity",
     `The request has ${count} invalid field${count === 1 ? "" : "s"}.`,
-    details,
+    boundValidationDetails(details, unlistedProblems),
   );
 }
