@@ -34,7 +34,11 @@ const orgBase = (prefix: string, orgId: string) => `${prefix}:enrichment-cache:$
 
 function identityIndexKeys(base: string, identity: PersonIdentity): string[] {
   const keys: string[] = [];
-  if (identity.email) keys.push(`${base}:by-email:${sha256(normaliseEmail(identity.email))}`);
+  if (identity.email) {
+    // Emails reach here from stored requests, so they normalise; the raw form is a safe fallback.
+    const email = normaliseEmail(identity.email) ?? identity.email.trim().toLowerCase();
+    keys.push(`${base}:by-email:${sha256(email)}`);
+  }
   if (identity.linkedinUrl) {
     const url = canonicaliseLinkedinUrl(identity.linkedinUrl) ?? identity.linkedinUrl;
     keys.push(`${base}:by-linkedin:${sha256(url)}`);
