@@ -25,6 +25,8 @@ export const apiEnvSchema = z.object({
     .regex(/^[A-Z]{2}$/)
     .default("US"),
   DATABASE_POOL_SIZE: positiveIntSchema(10),
+  /** How long to find out whether a request committed when its connection died mid-statement. */
+  INTAKE_OUTCOME_DEADLINE_MS: positiveIntSchema(2_000),
   SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
 });
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

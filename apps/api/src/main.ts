@@ -17,10 +17,12 @@ const producer = createJobProducer(upsertContactJob, { connection: redis, prefix
 
 const app = createApp({
   prisma: db.prisma,
+  pool: db.pool,
   logger,
   producer,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
   idempotencyWindowMs: env.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
+  intakeOutcomeDeadlineMs: env.INTAKE_OUTCOME_DEADLINE_MS,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
   checkReadiness: async () => {
     const [postgres, redisUp] = await Promise.all([

@@ -1,5 +1,5 @@
 export { type CreateDbOptions, createDb, type Db, type Pool, type Prisma } from "./create-db";
-export { isDatabaseUnavailableError } from "./errors";
+export { IntakeOutcomeUnknownError, isDatabaseUnavailableError } from "./errors";
 export {
   defaultMigrationsDir,
   type EnsureDatabaseResult,
@@ -28,9 +28,13 @@ export {
 export { findContactDetails } from "./repositories/contacts.repository";
 export { createCustomField, listCustomFields } from "./repositories/custom-fields.repository";
 export {
+  type AcceptedRequest,
   type AcceptRequestInput,
   type AcceptRequestOutcome,
+  type AcceptRequestResult,
+  type AcceptRequestsOptions,
   acceptRequest,
+  acceptRequests,
   findRequest,
   findRequestForOrg,
   findRequestsOwedEnrichment,

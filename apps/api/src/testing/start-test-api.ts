@@ -32,6 +32,7 @@ export async function startTestApi(options: {
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
+  intakeOutcomeDeadlineMs?: number;
 }): Promise<TestApi> {
   const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
@@ -40,10 +41,12 @@ export async function startTestApi(options: {
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
   const app = createApp({
     prisma: db.prisma,
+    pool: db.pool,
     logger,
     producer,
     defaultPhoneRegion: "US",
     idempotencyWindowMs: 24 * 3_600_000,
+    intakeOutcomeDeadlineMs: options.intakeOutcomeDeadlineMs ?? 2_000,
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,
