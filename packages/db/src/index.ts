@@ -1,5 +1,6 @@
 export { type CreateDbOptions, createDb, type Db, type Pool, type Prisma } from "./create-db";
 export { IntakeOutcomeUnknownError, isDatabaseUnavailableError } from "./errors";
+export { createIntakeRecorder, type IntakeRecorder, type IntakeRecorderOptions } from "./intake-recorder";
 export {
   defaultMigrationsDir,
   type EnsureDatabaseResult,

@@ -57,7 +57,10 @@ describe("a 503 from intake means not recorded", () => {
       while (!stop) {
         const email = `fault-${next++}@acme.com`;
         const res = await api.call("PUT", "/v1/contacts", { key, body: { email, first_name: "F" } });
-        const body = res.body as { data?: { job_id?: string }; error?: { code?: string; details?: { job_id?: string } } };
+        const body = res.body as {
+          data?: { job_id?: string };
+          error?: { code?: string; details?: { job_id?: string } };
+        };
         sent.push({
           email,
           status: res.status,

@@ -1,10 +1,9 @@
 import type { Logger } from "@upsert/config";
 import {
   type AcceptedRequest,
-  acceptRequest,
   findContactDetails,
   IntakeOutcomeUnknownError,
-  type Pool,
+  type IntakeRecorder,
   type Prisma,
 } from "@upsert/db";
 import {
@@ -22,14 +21,11 @@ import { intakeOperations, type JobProducer } from "@upsert/queue";
 
 export interface AcceptUpsertDeps {
   prisma: Prisma;
-  /** Intake runs its named statement on the pool; Prisma serves the read paths. */
-  pool: Pool;
+  /** Records requests with named statements on the pool (group commit); Prisma serves reads. */
+  intake: IntakeRecorder;
   producer: JobProducer;
   logger: Logger;
   defaultPhoneRegion: CountryCode;
-  idempotencyWindowMs: number;
-  /** How long to find out whether a request committed when its connection died (see acceptRequests). */
-  intakeOutcomeDeadlineMs: number;
 }
 
 export interface AcceptUpsertResult {
@@ -119,18 +115,16 @@ async function recordAndEnqueue(
     idempotencyKey: string | undefined;
   },
 ): Promise<AcceptUpsertResult> {
-  const outcome = await acceptRequest(
-    deps.pool,
-    {
+  const outcome = await deps.intake
+    .accept({
       orgId: input.orgId,
       operation: input.operation,
       payload: input.payload as Record<string, never>,
       payloadHash: payloadHash(input.payload),
       identityKeys: input.identityKeys,
       idempotencyKey: input.idempotencyKey,
-    },
-    { idempotencyWindowMs: deps.idempotencyWindowMs, outcomeDeadlineMs: deps.intakeOutcomeDeadlineMs },
-  ).catch(rethrowUnknownOutcome);
+    })
+    .catch(rethrowUnknownOutcome);
   if (outcome.kind === "idempotency_key_reused") {
     throw new DomainError(
       "idempotency_key_reused",
