@@ -3,8 +3,9 @@
 const unavailableSqlStates = /^(08|53|57P0)/;
 const unavailableNodeCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"]);
 const unavailablePrismaCodes = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+// "is not queryable": pg handed out a client whose connection died before the query was sent.
 const unavailableMessages =
-  /not currently accepting connections|Unable to start a transaction in the given time|too many clients|Connection terminated|Can't reach database|terminating connection|connection timeout|Connection refused|the database system is (starting up|shutting down)/i;
+  /not currently accepting connections|is not queryable|Unable to start a transaction in the given time|too many clients|Connection terminated|Can't reach database|terminating connection|connection timeout|Connection refused|the database system is (starting up|shutting down)/i;
 
 /** True when `err` says Postgres is unreachable or restarting rather than that a query is wrong. */
 export function isDatabaseUnavailableError(err: unknown): boolean {
