@@ -131,7 +131,6 @@ export async function acceptRequests(
   inputs: AcceptRequestInput[],
   options: AcceptRequestsOptions,
 ): Promise<AcceptRequestResult[]> {
-  const deadlineAt = Date.now() + options.outcomeDeadlineMs;
   const ids = inputs.map(() => uuidv7());
   const notRecorded = (error: unknown): AcceptRequestResult[] => inputs.map(() => ({ ok: false, error }));
 
@@ -176,6 +175,7 @@ export async function acceptRequests(
       if (inputs.length === 1) return notRecorded(err);
       return (await Promise.all(inputs.map((input) => acceptRequests(pool, [input], options)))).flat();
     }
+    const deadlineAt = Date.now() + options.outcomeDeadlineMs;
     const committed = await settleOutcome(pool, ids, backendPid, deadlineAt);
     if (!committed) return ids.map((id) => ({ ok: false, error: new IntakeOutcomeUnknownError(id, err) }));
     // The batch committed as a whole or not at all. A request that replayed an earlier one
