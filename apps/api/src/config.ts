@@ -26,6 +26,12 @@ export const apiEnvSchema = z
       .regex(/^[A-Z]{2}$/)
       .default("US"),
     DATABASE_POOL_SIZE: positiveIntSchema(10),
+    /** How long to find out whether a request committed when its connection died mid-statement. */
+    INTAKE_OUTCOME_DEADLINE_MS: positiveIntSchema(2_000),
+    /** Intake statements in flight at once; requests arriving meanwhile share the next (group commit). */
+    INTAKE_CONCURRENT_STATEMENTS: positiveIntSchema(2),
+    /** Most requests recorded by one intake statement. */
+    INTAKE_MAX_BATCH: positiveIntSchema(100),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

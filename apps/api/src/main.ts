@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
-import { createDb } from "@upsert/db";
+import { createDb, createIntakeRecorder } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
 import { closeRedis, createJobProducer, createRedis, upsertContactJob } from "@upsert/queue";
 import { createApp } from "./app";
@@ -18,10 +18,15 @@ const producer = createJobProducer(upsertContactJob, { connection: redis, prefix
 
 const app = createApp({
   prisma: db.prisma,
+  intake: createIntakeRecorder(db.pool, {
+    idempotencyWindowMs: env.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
+    outcomeDeadlineMs: env.INTAKE_OUTCOME_DEADLINE_MS,
+    maxConcurrentStatements: env.INTAKE_CONCURRENT_STATEMENTS,
+    maxBatchSize: env.INTAKE_MAX_BATCH,
+  }),
   logger,
   producer,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
-  idempotencyWindowMs: env.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
   checkReadiness: async () => {
     const [postgres, redisUp] = await Promise.all([

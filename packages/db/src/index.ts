@@ -1,5 +1,6 @@
 export { type CreateDbOptions, createDb, type Db, type Pool, type Prisma } from "./create-db";
-export { isDatabaseUnavailableError } from "./errors";
+export { IntakeOutcomeUnknownError, isDatabaseUnavailableError } from "./errors";
+export { createIntakeRecorder, type IntakeRecorder, type IntakeRecorderOptions } from "./intake-recorder";
 export {
   type DataMigration,
   type DataMigrationReport,
@@ -46,9 +47,13 @@ export {
   loadEnrichmentWork,
 } from "./repositories/enrichment-writes.repository";
 export {
+  type AcceptedRequest,
   type AcceptRequestInput,
   type AcceptRequestOutcome,
+  type AcceptRequestResult,
+  type AcceptRequestsOptions,
   acceptRequest,
+  acceptRequests,
   findRequest,
   findRequestForOrg,
   type IntakeRecord,

@@ -13,6 +13,8 @@ const statusByCode: Record<DomainErrorCode, number> = {
   unprocessable_entity: 422,
   idempotency_key_reused: 422,
   service_unavailable: 503,
+  // The database stopped answering while the request was being committed (see accept-upsert.ts).
+  outcome_unknown: 504,
   unsupported_media_type: 415,
   payload_too_large: 413,
 };

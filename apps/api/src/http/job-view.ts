@@ -1,4 +1,4 @@
-import type { IntakeRecord } from "@upsert/db";
+import type { AcceptedRequest, IntakeRecord } from "@upsert/db";
 import type { Request, Response } from "express";
 import { sendData } from "./envelope";
 
@@ -22,7 +22,7 @@ export function toJobView(request: IntakeRecord) {
 }
 
 /** The 202 body of an accepted (or replayed) request. */
-export function toAcceptedView(request: IntakeRecord) {
+export function toAcceptedView(request: AcceptedRequest) {
   return {
     job_id: request.id,
     status: request.status,
@@ -36,7 +36,7 @@ export function toAcceptedView(request: IntakeRecord) {
 export function sendAccepted(
   req: Request,
   res: Response,
-  accepted: { request: IntakeRecord; replayed: boolean },
+  accepted: { request: AcceptedRequest; replayed: boolean },
   logMessage: string,
 ): void {
   const { request, replayed } = accepted;

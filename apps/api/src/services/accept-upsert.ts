@@ -1,5 +1,11 @@
 import type { Logger } from "@upsert/config";
-import { acceptRequest, findContactDetails, type IntakeRecord, type Prisma } from "@upsert/db";
+import {
+  type AcceptedRequest,
+  findContactDetails,
+  IntakeOutcomeUnknownError,
+  type IntakeRecorder,
+  type Prisma,
+} from "@upsert/db";
 import {
   accountUpsertKeysOf,
   type CountryCode,
@@ -15,14 +21,15 @@ import { intakeOperations, type JobProducer } from "@upsert/queue";
 
 export interface AcceptUpsertDeps {
   prisma: Prisma;
+  /** Records requests with named statements on the pool (group commit); Prisma serves reads. */
+  intake: IntakeRecorder;
   producer: JobProducer;
   logger: Logger;
   defaultPhoneRegion: CountryCode;
-  idempotencyWindowMs: number;
 }
 
 export interface AcceptUpsertResult {
-  request: IntakeRecord;
+  request: AcceptedRequest;
   replayed: boolean;
 }
 
@@ -108,15 +115,16 @@ async function recordAndEnqueue(
     idempotencyKey: string | undefined;
   },
 ): Promise<AcceptUpsertResult> {
-  const outcome = await acceptRequest(deps.prisma, {
-    orgId: input.orgId,
-    operation: input.operation,
-    payload: input.payload as Record<string, never>,
-    payloadHash: payloadHash(input.payload),
-    identityKeys: input.identityKeys,
-    idempotencyKey: input.idempotencyKey,
-    idempotencyWindowMs: deps.idempotencyWindowMs,
-  });
+  const outcome = await deps.intake
+    .accept({
+      orgId: input.orgId,
+      operation: input.operation,
+      payload: input.payload as Record<string, never>,
+      payloadHash: payloadHash(input.payload),
+      identityKeys: input.identityKeys,
+      idempotencyKey: input.idempotencyKey,
+    })
+    .catch(rethrowUnknownOutcome);
   if (outcome.kind === "idempotency_key_reused") {
     throw new DomainError(
       "idempotency_key_reused",
@@ -136,4 +144,20 @@ async function recordAndEnqueue(
       });
   }
   return { request: outcome.request, replayed: outcome.kind === "replayed" };
+}
+
+/**
+ * A 503 promises that nothing was recorded, so a request whose commit could not be confirmed
+ * either way gets its own answer: the job id it has if it did commit (a client can poll it), and
+ * the advice to retry with the same Idempotency-Key, which replays it if it did.
+ */
+function rethrowUnknownOutcome(err: unknown): never {
+  if (!(err instanceof IntakeOutcomeUnknownError)) throw err;
+  throw new DomainError(
+    "outcome_unknown",
+    "The database stopped answering while this request was being recorded, so it may or may not have been. " +
+      "Retry with the same Idempotency-Key (a recorded request is then replayed), or poll the job.",
+    { job_id: err.requestId },
+    { cause: err },
+  );
 }

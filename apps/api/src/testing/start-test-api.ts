@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createLogger, type DestinationStream } from "@upsert/config";
-import { createDb, type Db } from "@upsert/db";
+import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createJobProducer,
   createRedis,
@@ -39,6 +39,7 @@ export async function startTestApi(options: {
   logLevel?: string;
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
+  intakeOutcomeDeadlineMs?: number;
 }): Promise<TestApi> {
   const logger = options.logStream
     ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
@@ -49,10 +50,15 @@ export async function startTestApi(options: {
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
   const app = createApp({
     prisma: db.prisma,
+    intake: createIntakeRecorder(db.pool, {
+      idempotencyWindowMs: 24 * 3_600_000,
+      outcomeDeadlineMs: options.intakeOutcomeDeadlineMs ?? 2_000,
+      maxConcurrentStatements: 2,
+      maxBatchSize: 100,
+    }),
     logger,
     producer,
     defaultPhoneRegion: "US",
-    idempotencyWindowMs: 24 * 3_600_000,
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,

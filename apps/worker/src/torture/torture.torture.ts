@@ -335,14 +335,17 @@ describe.sequential("torture", () => {
       const statuses = new Map<number, number>();
       for (const s of sent) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1);
       const refused = statuses.get(503) ?? 0;
-      const other = sent.length - refused - (statuses.get(202) ?? 0);
+      // 504 outcome_unknown: in flight when the outage began, and the database could not be asked
+      // within the API's INTAKE_OUTCOME_DEADLINE_MS whether it had committed (never a 503 then).
+      const unknown = statuses.get(504) ?? 0;
+      const other = sent.length - refused - unknown - (statuses.get(202) ?? 0);
       const lastFinished = await stack.db.prisma.intakeRequest.aggregate({ _max: { finishedAt: true } });
       const verdict = verdictOf("4 Postgres outage", sent.length, check, {
         recovery: `drained ${(((lastFinished._max.finishedAt?.getTime() ?? outageEnd) - outageEnd) / 1_000).toFixed(1)} s after it ended`,
         throughput: `${(sent.length / seconds).toFixed(0)} req/s end to end`,
-        notes: `${outageMs / 1_000} s outage: ${refused} requests answered 503, ${other} other non-202 answers; every 202 recorded and completed. ${check.details.slice(0, 2).join("; ")}`,
+        notes: `${outageMs / 1_000} s outage: ${refused} requests answered 503, ${unknown} 504 (outcome unknown), ${other} other non-202 answers; every 202 recorded and completed. ${check.details.slice(0, 2).join("; ")}`,
       });
-      // The outage must have been felt by intake (503s), and nothing but 202 or 503 answered.
+      // The outage must have been felt by intake (503s), and nothing but 202, 503 or 504 answered.
       verdict.pass &&= refused > 0 && other === 0;
       record(verdict);
       expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });

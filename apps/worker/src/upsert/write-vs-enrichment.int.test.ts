@@ -5,6 +5,7 @@ import {
   createDb,
   createOrganization,
   type Db,
+  findRequest,
   type IntakeRecord,
   loadUpsertSnapshot,
   writeContactUpsert,
@@ -61,15 +62,20 @@ afterAll(async () => {
 const deps = () => ({ pool: db.pool, logger, wake: async () => {}, enqueueEnrichment: async () => {} });
 
 async function accept(orgId: string, payload: UpsertContactPayload): Promise<IntakeRecord> {
-  const outcome = await acceptRequest(db.prisma, {
-    orgId,
-    operation: intakeOperations.upsertContact,
-    payload: payload as Record<string, never>,
-    payloadHash: payloadHash(payload),
-    identityKeys: identityKeysOf(payload),
-    idempotencyWindowMs: 60_000,
-  });
-  return outcome.request;
+  const outcome = await acceptRequest(
+    db.pool,
+    {
+      orgId,
+      operation: intakeOperations.upsertContact,
+      payload: payload as Record<string, never>,
+      payloadHash: payloadHash(payload),
+      identityKeys: identityKeysOf(payload),
+    },
+    { idempotencyWindowMs: 60_000, outcomeDeadlineMs: 2_000 },
+  );
+  const request = await findRequest(db.prisma, outcome.request.id);
+  if (!request) throw new Error("the accepted request is not there");
+  return request;
 }
 
 /** A created contact whose enrichment is owed, and the update request that follows it. */

@@ -1,4 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { PoolClient } from "pg";
 import { v7 as uuidv7 } from "uuid";
+import type { Pool } from "../create-db";
+import { IntakeOutcomeUnknownError, isDatabaseUnavailableError } from "../errors";
 import type { JobStage, JobStatus, Prisma, PrismaClient } from "../generated/prisma/client";
 
 export type { JobStage, JobStatus };
@@ -33,34 +37,234 @@ export interface AcceptRequestInput {
   payloadHash: string;
   identityKeys: string[];
   idempotencyKey?: string | undefined;
-  /** How long an idempotency key returns the original request. */
-  idempotencyWindowMs: number;
 }
 
-export type AcceptRequestOutcome =
-  | { kind: "accepted"; request: IntakeRecord }
-  | { kind: "replayed"; request: IntakeRecord }
-  | { kind: "idempotency_key_reused"; request: IntakeRecord };
+export interface AcceptRequestsOptions {
+  /** How long an idempotency key returns the original request. */
+  idempotencyWindowMs: number;
+  /**
+   * How long, after the connection died under the statement, to keep asking whether it committed
+   * (see settleOutcome). Past it the outcome is reported as unknown.
+   */
+  outcomeDeadlineMs: number;
+}
+
+/** What the API answers with: the row the statement wrote, or the original one it replays. */
+export interface AcceptedRequest {
+  id: string;
+  orgId: string;
+  operation: string;
+  status: JobStatus;
+  createdAt: Date;
+}
+
+export type AcceptRequestOutcome = {
+  kind: "accepted" | "replayed" | "idempotency_key_reused";
+  request: AcceptedRequest;
+};
+
+/** Per request of a batch: its outcome, or why it was not recorded (see acceptRequests). */
+export type AcceptRequestResult = { ok: true; outcome: AcceptRequestOutcome } | { ok: false; error: unknown };
+
+// Named statements: parsed and planned once per connection.
+const acceptStatement = {
+  name: "accept_intake_requests",
+  text: `SELECT ord, outcome, id, org_id, operation, status, created_at
+    FROM accept_intake_requests($1::jsonb, $2::bigint * interval '1 millisecond')`,
+};
+const backendStateStatement = {
+  name: "intake_backend_state",
+  text: "SELECT state FROM pg_stat_activity WHERE pid = $1 AND pid <> pg_backend_pid()",
+};
+const findAcceptedStatement = {
+  name: "find_accepted_requests",
+  text: "SELECT id, org_id, operation, status, created_at FROM intake_requests WHERE id = ANY($1::uuid[])",
+};
+
+interface AcceptedRow {
+  id: string;
+  org_id: string;
+  operation: string;
+  status: JobStatus;
+  created_at: Date;
+}
+
+const toAccepted = (row: AcceptedRow): AcceptedRequest => ({
+  id: row.id,
+  orgId: row.org_id,
+  operation: row.operation,
+  status: row.status,
+  createdAt: row.created_at,
+});
 
 /**
- * Records an accepted request durably, in one statement (the `accept_intake_request` function):
- * it takes a per-org advisory lock, which makes the idempotency check race-free and makes commit
- * order equal `seq` order within an org, so a request sent after another's 202 always has the
- * larger sequence. One statement holds the lock and a connection for a single round trip.
+ * Records one request durably (see acceptRequests). Throws the database error when the request
+ * certainly was not recorded, and IntakeOutcomeUnknownError when that could not be established.
  */
 export async function acceptRequest(
-  prisma: PrismaClient,
+  pool: Pool,
   input: AcceptRequestInput,
+  options: AcceptRequestsOptions,
 ): Promise<AcceptRequestOutcome> {
-  const rows = await prisma.$queryRaw<{ outcome: AcceptRequestOutcome["kind"]; request_id: string }[]>`
-    SELECT outcome, request_id FROM accept_intake_request(
-      ${uuidv7()}::uuid, ${input.orgId}::uuid, ${input.operation}, ${JSON.stringify(input.payload)}::jsonb,
-      ${input.payloadHash}, ${input.identityKeys}::text[], ${input.idempotencyKey ?? null},
-      ${input.idempotencyWindowMs} * interval '1 millisecond')`;
-  const row = rows[0];
-  if (!row) throw new Error("accept_intake_request returned no row");
-  const request = await prisma.intakeRequest.findUniqueOrThrow({ where: { id: row.request_id } });
-  return { kind: row.outcome, request };
+  const [result] = await acceptRequests(pool, [input], options);
+  if (!result) throw new Error("acceptRequests returned no result");
+  if (!result.ok) throw result.error;
+  return result.outcome;
+}
+
+/**
+ * Records requests durably in one statement and one round trip (the `accept_intake_requests`
+ * function): per-org advisory locks make the idempotency check race-free and commit order equal
+ * `seq` order within an org, so a request sent after another's 202 always has the larger `seq`.
+ * The statement returns what the answer needs; nothing is read back.
+ *
+ * A request fails (`ok: false`) only with an error that says whether it was recorded:
+ * - a database error: certainly not recorded. Either the statement never reached the server (no
+ *   connection), or the server rejected it (its transaction rolled back), or the connection died
+ *   around it and settleOutcome then established that the row is absent;
+ * - IntakeOutcomeUnknownError: the connection died around COMMIT and the database could not be
+ *   asked within `outcomeDeadlineMs`. The row may exist.
+ * Ids are generated here, before the statement, so a committed row can be found again.
+ */
+export async function acceptRequests(
+  pool: Pool,
+  inputs: AcceptRequestInput[],
+  options: AcceptRequestsOptions,
+): Promise<AcceptRequestResult[]> {
+  const ids = inputs.map(() => uuidv7());
+  const notRecorded = (error: unknown): AcceptRequestResult[] => inputs.map(() => ({ ok: false, error }));
+
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    return notRecorded(err); // nothing was sent
+  }
+  // The server process running the statement, from the connection's BackendKeyData (pg keeps it
+  // as `processID`; its types omit it).
+  const backendPid = (client as PoolClient & { processID?: number | null }).processID ?? null;
+  // A checked-out client reports a dead socket as an 'error' event besides rejecting the query;
+  // unheard, that event would crash the process.
+  const onError = () => {};
+  client.on("error", onError);
+  let rows: (AcceptedRow & { ord: number; outcome: AcceptRequestOutcome["kind"] })[];
+  try {
+    const batch = inputs.map((input, i) => ({
+      id: ids[i],
+      org_id: input.orgId,
+      operation: input.operation,
+      payload: input.payload,
+      payload_hash: input.payloadHash,
+      identity_keys: input.identityKeys,
+      idempotency_key: input.idempotencyKey ?? null,
+    }));
+    const result = await client.query({
+      ...acceptStatement,
+      values: [JSON.stringify(batch), options.idempotencyWindowMs],
+    });
+    rows = result.rows;
+    client.removeListener("error", onError);
+    client.release();
+  } catch (err) {
+    client.removeListener("error", onError);
+    const connectionLost = isDatabaseUnavailableError(err);
+    client.release(connectionLost ? (err as Error) : undefined);
+    if (!connectionLost) {
+      // The server rejected the statement, so its transaction rolled back and nothing of the
+      // batch was recorded. One bad request must not fail the others: run them one by one.
+      if (inputs.length === 1) return notRecorded(err);
+      return (await Promise.all(inputs.map((input) => acceptRequests(pool, [input], options)))).flat();
+    }
+    const deadlineAt = Date.now() + options.outcomeDeadlineMs;
+    const committed = await settleOutcome(pool, ids, backendPid, deadlineAt);
+    if (!committed) return ids.map((id) => ({ ok: false, error: new IntakeOutcomeUnknownError(id, err) }));
+    // The batch committed as a whole or not at all. A request that replayed an earlier one
+    // recorded nothing of its own either way, so "not recorded" is true of it too.
+    return ids.map((id) => {
+      const row = committed.get(id);
+      return row ? { ok: true, outcome: { kind: "accepted", request: row } } : { ok: false, error: err };
+    });
+  }
+  const byOrd = new Map(rows.map((row) => [row.ord, row]));
+  return inputs.map((_, i) => {
+    const row = byOrd.get(i + 1);
+    if (!row) return { ok: false, error: new Error("accept_intake_requests returned no row for a request") };
+    return { ok: true, outcome: { kind: row.outcome, request: toAccepted(row) } };
+  });
+}
+
+const settleRetryMs = 100;
+
+/**
+ * After the connection died under the statement: did it commit? Asks on another connection,
+ * retrying until `deadlineAt`; returns the rows of `ids` that exist, or undefined when it could
+ * not find out in time. The answer is final only once the original backend has finished: while
+ * it lives (the client's socket failed but the server has not noticed yet) it may still commit,
+ * so its state is checked first, then the rows are read in a later statement, with a snapshot
+ * taken after the backend was seen gone (or idle, its transaction over). Assumes a direct
+ * connection: behind a transaction-pooling proxy the pid is the proxy's.
+ */
+async function settleOutcome(
+  pool: Pool,
+  ids: string[],
+  backendPid: number | null,
+  deadlineAt: number,
+): Promise<Map<string, AcceptedRequest> | undefined> {
+  for (;;) {
+    const remainingMs = deadlineAt - Date.now();
+    if (remainingMs <= 0) return undefined;
+    const found = await withClient(pool, remainingMs, async (client) => {
+      if (backendPid !== null) {
+        const backend = await client.query<{ state: string | null }>({
+          ...backendStateStatement,
+          values: [backendPid],
+        });
+        const state = backend.rows[0]?.state;
+        if (backend.rows.length > 0 && state !== "idle") return undefined;
+      }
+      const rows = await client.query<AcceptedRow>({ ...findAcceptedStatement, values: [ids] });
+      return new Map(rows.rows.map((row) => [row.id, toAccepted(row)]));
+    }).catch(() => undefined);
+    if (found) return found;
+    await sleep(Math.min(settleRetryMs, Math.max(0, deadlineAt - Date.now())));
+  }
+}
+
+/** Runs `work` on a pooled client, giving up after `timeoutMs` (the client is then discarded). */
+async function withClient<T>(
+  pool: Pool,
+  timeoutMs: number,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const onError = () => {};
+  const run = pool.connect().then(async (client) => {
+    client.on("error", onError);
+    try {
+      if (timedOut) throw new Error("timed out");
+      const value = await work(client);
+      client.removeListener("error", onError);
+      client.release();
+      return value;
+    } catch (err) {
+      client.removeListener("error", onError);
+      client.release(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`no answer from the database within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  run.catch(() => {}); // its outcome after a timeout is of no interest
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function findRequestForOrg(

@@ -33,6 +33,7 @@ describe("DomainError", () => {
       "conflict",
       "idempotency_key_reused",
       "not_found",
+      "outcome_unknown",
       "payload_too_large",
       "service_unavailable",
       "unauthorized",

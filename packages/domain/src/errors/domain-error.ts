@@ -7,6 +7,7 @@ export const domainErrorCodes = [
   "unauthorized",
   "idempotency_key_reused",
   "service_unavailable",
+  "outcome_unknown",
   "unsupported_media_type",
   "payload_too_large",
 ] as const;

@@ -1,0 +1,163 @@
+import { once } from "node:events";
+import { type AddressInfo, createServer, type Server, Socket } from "node:net";
+import { createDb, createOrganization, type Db } from "@upsert/db";
+import { createTestDatabase, type TestDatabase, uniqueQueuePrefix } from "@upsert/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "../testing/start-test-api";
+
+/**
+ * A TCP hop between the API and the real Postgres that can lose the connection at a chosen
+ * moment of the intake statement, which terminating backends only hits by chance:
+ * - `after-commit`: forwards the server's reply up to, not including, ReadyForQuery (sent only
+ *   once the statement's transaction has committed), then cuts both sides;
+ * - `before-server`: cuts both sides instead of forwarding the statement;
+ * with `outage`, it also cuts every other connection and refuses new ones until `restore()`.
+ */
+interface FaultProxy {
+  port: number;
+  arm(fault: "after-commit" | "before-server", options?: { outage?: boolean }): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+const intakeStatementName = "accept_intake_requests";
+
+async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+  const open = new Set<Socket>();
+  let armed: { fault: "after-commit" | "before-server"; outage: boolean } | undefined;
+  let refusing = false;
+
+  const cut = (client: Socket, server: Socket, outage: boolean) => {
+    client.destroy();
+    server.destroy();
+    if (!outage) return;
+    refusing = true;
+    for (const socket of open) socket.destroy();
+  };
+
+  const server: Server = createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = new Socket();
+    open.add(client).add(upstream);
+    const forget = () => open.delete(client) && open.delete(upstream);
+    client.on("close", forget).on("error", () => upstream.destroy());
+    upstream.on("close", () => client.destroy()).on("error", () => client.destroy());
+    upstream.connect(targetPort, "127.0.0.1");
+
+    // Server messages of the armed statement, parsed (type byte + int32 length) to find its end.
+    let watching: { outage: boolean; pending: Buffer } | undefined;
+    client.on("data", (chunk: Buffer) => {
+      const fault = armed && chunk.includes(intakeStatementName) ? armed : undefined;
+      if (fault) armed = undefined;
+      if (fault?.fault === "before-server") return cut(client, upstream, fault.outage);
+      if (fault) watching = { outage: fault.outage, pending: Buffer.alloc(0) };
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (!watching) return void client.write(chunk);
+      watching.pending = Buffer.concat([watching.pending, chunk]);
+      let offset = 0;
+      while (watching.pending.length - offset >= 5) {
+        const length = watching.pending.readInt32BE(offset + 1);
+        if (watching.pending.length - offset < 1 + length) break;
+        if (watching.pending[offset] === 0x5a /* 'Z' ReadyForQuery */) {
+          client.write(watching.pending.subarray(0, offset));
+          return cut(client, upstream, watching.outage);
+        }
+        offset += 1 + length;
+      }
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as AddressInfo).port,
+    arm: (fault, options = {}) => {
+      armed = { fault, outage: options.outage ?? false };
+    },
+    restore: () => {
+      refusing = false;
+    },
+    close: async () => {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+let database: TestDatabase;
+let proxy: FaultProxy;
+let api: TestApi;
+let direct: Db;
+let key: string;
+const outcomeDeadlineMs = 3_000;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const url = new URL(database.url);
+  proxy = await startFaultProxy(Number(url.port || 5432));
+  url.port = String(proxy.port);
+  api = await startTestApi({
+    databaseUrl: url.toString(),
+    redisUrl: "redis://127.0.0.1:6379",
+    queuePrefix: uniqueQueuePrefix(),
+    intakeOutcomeDeadlineMs: outcomeDeadlineMs,
+  });
+  direct = createDb(database.url, { maxConnections: 1 });
+  key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
+  // Warm up: the key is cached and the statement prepared on a connection.
+  expect((await put("warm@acme.com")).status).toBe(202);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await direct?.close();
+  await proxy?.close();
+  await database?.drop();
+});
+
+const put = (email: string) => api.call("PUT", "/v1/contacts", { key, body: { email } });
+
+const rowsFor = (email: string) =>
+  direct.prisma.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM intake_requests WHERE payload->>'email' = ${email}`;
+
+type Answer = { data?: { job_id: string }; error?: { code: string; details?: { job_id?: string } } };
+
+describe("intake when the connection dies under its statement", () => {
+  it("answers 202 when the statement had committed and only the reply was lost", async () => {
+    proxy.arm("after-commit");
+    const res = await put("lost-reply@acme.com");
+    expect(res.status).toBe(202);
+    const jobId = (res.body as Answer).data?.job_id;
+    expect(await rowsFor("lost-reply@acme.com")).toEqual([{ id: jobId }]);
+    const job = await api.call("GET", `/v1/jobs/${jobId}`, { key });
+    expect(job.status).toBe(200);
+  });
+
+  it("answers 503 when the statement never reached the database, and records nothing", async () => {
+    proxy.arm("before-server");
+    const res = await put("never-sent@acme.com");
+    expect(res.status).toBe(503);
+    expect((res.body as Answer).error?.code).toBe("service_unavailable");
+    expect(await rowsFor("never-sent@acme.com")).toEqual([]);
+  });
+
+  it("answers 504 outcome_unknown with the job id, never 503, when it cannot ask the database in time", async () => {
+    proxy.arm("after-commit", { outage: true });
+    const started = Date.now();
+    const res = await put("unknown@acme.com");
+    proxy.restore();
+    expect(res.status).toBe(504);
+    const error = (res.body as Answer).error;
+    expect(error?.code).toBe("outcome_unknown");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(outcomeDeadlineMs - 100);
+    // It had committed: the id it was given is the job's.
+    expect(await rowsFor("unknown@acme.com")).toEqual([{ id: error?.details?.job_id }]);
+    // And the service recovers once the database answers again.
+    expect((await put("after@acme.com")).status).toBe(202);
+  });
+});
