@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger } from "@upsert/config";
+import { createLogger, type Logger } from "@upsert/config";
 import { createDb, type Db } from "@upsert/db";
 import {
   createJobProducer,
@@ -12,6 +12,7 @@ import {
 import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
 import { createApiKeyAuthenticator } from "../http/authenticate";
+import { answerClientErrors } from "../http/client-error";
 
 export interface TestApi {
   url: string;
@@ -21,7 +22,12 @@ export interface TestApi {
   call(
     method: string,
     path: string,
-    options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+    options?: {
+      key?: string;
+      body?: unknown;
+      rawBody?: string | Uint8Array;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; headers: Headers; body: unknown; text: string }>;
   close(): Promise<void>;
 }
@@ -32,8 +38,11 @@ export async function startTestApi(options: {
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
+  /** Where the app logs; by default nowhere unless TEST_LOG_LEVEL is set. */
+  logger?: Logger;
 }): Promise<TestApi> {
-  const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger =
+    options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
@@ -52,6 +61,7 @@ export async function startTestApi(options: {
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
   });
   const server = app.listen(0, "127.0.0.1");
+  answerClientErrors(server, logger);
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -63,7 +73,7 @@ export async function startTestApi(options: {
     async call(method, path, callOptions = {}) {
       const headers: Record<string, string> = { ...callOptions.headers };
       if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
-      let body: string | undefined = callOptions.rawBody;
+      let body: string | Uint8Array | undefined = callOptions.rawBody;
       if (callOptions.body !== undefined) {
         body = JSON.stringify(callOptions.body);
         headers["content-type"] ??= "application/json";
