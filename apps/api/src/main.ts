@@ -7,7 +7,7 @@ import { closeRedis, createJobProducer, createRedis, upsertContactJob } from "@u
 import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
-import { answerClientErrors } from "./http/client-error";
+import { answerProtocolErrors } from "./http/protocol-errors";
 
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -39,7 +39,7 @@ const app = createApp({
 });
 
 const server = app.listen(env.PORT, env.HOST);
-answerClientErrors(server, logger);
+answerProtocolErrors(server, logger);
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 logger.info({ port }, "api listening");

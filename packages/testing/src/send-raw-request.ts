@@ -15,12 +15,14 @@ export interface RawResponse {
  * Writes `request` as-is to a TCP connection to `url`'s host and port, and reads until the
  * server closes the connection: for requests an HTTP client would refuse to send (an unknown
  * method, a bad chunk size, a 20 KB header). Send `Connection: close` in well-formed requests.
+ * `halfClose` ends the sending side after the request (a body shorter than its Content-Length);
+ * Node aborts a request still in progress when its client does that, so it is off by default.
  * Rejects when the server neither answers nor closes within `timeoutMs`.
  */
 export function sendRawRequest(
   url: string,
   request: string | Buffer,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; halfClose?: boolean } = {},
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -38,7 +40,8 @@ export function sendRawRequest(
       clearTimeout(timer);
       resolve(parseRawResponse(Buffer.concat(chunks)));
     });
-    socket.end(request);
+    if (options.halfClose) socket.end(request);
+    else socket.write(request);
   });
 }
 

@@ -32,6 +32,7 @@ const codeByClientStatus: Record<number, string> = {
   413: "payload_too_large",
   414: "uri_too_long",
   415: "unsupported_media_type",
+  417: "expectation_failed",
   422: "unprocessable_entity",
   429: "rate_limited",
   431: "request_header_fields_too_large",

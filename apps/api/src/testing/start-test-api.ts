@@ -12,7 +12,7 @@ import {
 import { dropQueuePrefix } from "@upsert/testing";
 import { createApp } from "../app";
 import { createApiKeyAuthenticator } from "../http/authenticate";
-import { answerClientErrors } from "../http/client-error";
+import { answerProtocolErrors } from "../http/protocol-errors";
 
 export interface TestApi {
   url: string;
@@ -61,7 +61,7 @@ export async function startTestApi(options: {
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
   });
   const server = app.listen(0, "127.0.0.1");
-  answerClientErrors(server, logger);
+  answerProtocolErrors(server, logger);
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

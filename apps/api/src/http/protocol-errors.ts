@@ -1,4 +1,10 @@
-import { maxHeaderSize, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import {
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@upsert/config";
 import { errorBody } from "./envelope";
@@ -43,13 +49,31 @@ function describeProtocolError(code: string | undefined, headerLimitBytes: numbe
 // answer before the client has read it.
 const lingerMs = 1_000;
 
+/** A minimal HTTP response with the envelope as its body, written straight to the socket. */
+function answerOnSocket(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      "Content-Type: application/json; charset=utf-8\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      "Connection: close\r\n\r\n" +
+      body,
+  );
+  const linger = setTimeout(() => socket.destroy(), lingerMs);
+  socket.once("close", () => clearTimeout(linger));
+}
+
 /**
- * Answers what never becomes a request (a malformed request line, an unknown method, headers over
- * the limit, a bad chunk size) with a minimal HTTP response whose body is the contract's error
- * envelope, then closes the connection. Node's own answer has no body. Nothing is written when
- * the socket is gone or a response on it has already started; then it is only destroyed.
+ * Answers, in the contract's error envelope, what Node's HTTP server would otherwise answer with
+ * an empty body or not at all:
+ * - what never becomes a request (a malformed request line, an unknown method, headers over the
+ *   limit, a bad chunk size): a minimal response, then the connection is closed. Nothing is
+ *   written when the socket is gone or a response on it has already started; then it is only
+ *   destroyed;
+ * - `CONNECT` (Node would close the connection without a word): 405;
+ * - an `Expect` header other than `100-continue`: 417.
  */
-export function answerClientErrors(server: Server, logger: Logger): void {
+export function answerProtocolErrors(server: Server, logger: Logger): void {
   // The response in progress on each connection, so an answer never interleaves with one.
   const current = new WeakMap<Duplex, ServerResponse>();
   const answered = new WeakSet<Duplex>();
@@ -72,15 +96,26 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     const code = codeOfClientStatus(status);
     // Never err itself: its rawPacket holds what the client sent, credentials included.
     logger.warn({ status, code, parserError: err.code }, message);
+    answerOnSocket(socket, status, code, message);
+  });
+
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    const message = "CONNECT is not supported: this server is not a proxy.";
+    const code = codeOfClientStatus(405);
+    logger.warn({ status: 405, code }, message);
+    answerOnSocket(socket, 405, code, message);
+  });
+
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    const message = "Only `Expect: 100-continue` is supported.";
+    const code = codeOfClientStatus(417);
+    logger.warn({ status: 417, code }, message);
     const body = JSON.stringify(errorBody(code, message));
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-        "Content-Type: application/json; charset=utf-8\r\n" +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        "Connection: close\r\n\r\n" +
-        body,
-    );
-    const linger = setTimeout(() => socket.destroy(), lingerMs);
-    socket.once("close", () => clearTimeout(linger));
+    res.writeHead(417, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+      Connection: "close",
+    });
+    res.end(body);
   });
 }

@@ -45,7 +45,7 @@ const chunkedContact = (headers: string) =>
   `PUT /v1/contacts HTTP/1.1\r\nHost: api\r\n${headers}Content-Type: application/json\r\n` +
   'Transfer-Encoding: chunked\r\n\r\nZZ\r\n{"email": "jane@acme.com"}\r\n0\r\n\r\n';
 
-describe("requests Node's HTTP parser refuses", () => {
+describe("requests Node's HTTP server refuses", () => {
   it("an unknown method → 400 in the envelope, and the connection is closed", async () => {
     expectEnvelope(
       await send("FROB /v1/contacts HTTP/1.1\r\nHost: api\r\n\r\n"),
@@ -115,6 +115,24 @@ describe("requests Node's HTTP parser refuses", () => {
       "bad_request",
       "The Content-Length header is malformed or contradicts Transfer-Encoding.",
     );
+  });
+
+  it("CONNECT, which Node would answer by closing the connection → 405 in the envelope", async () => {
+    expectEnvelope(
+      await send("CONNECT acme.com:443 HTTP/1.1\r\nHost: acme.com:443\r\n\r\n"),
+      405,
+      "method_not_allowed",
+      "CONNECT is not supported: this server is not a proxy.",
+    );
+  });
+
+  it("an Expect header other than 100-continue → 417 in the envelope, nothing recorded", async () => {
+    const res = await send(
+      `PUT /v1/contacts HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer ${key}\r\nExpect: 200-ok\r\n` +
+        "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    );
+    expectEnvelope(res, 417, "expectation_failed", "Only `Expect: 100-continue` is supported.");
+    expect(await api.db.prisma.intakeRequest.count()).toBe(0);
   });
 
   it("answers a good request on a kept-alive connection, then the bad one after it", async () => {
