@@ -65,6 +65,13 @@ describe("requests Node's HTTP server refuses", () => {
     );
   });
 
+  it("a 20 KB header on a HEAD request → 431 with the headers only, as HEAD answers are", async () => {
+    const res = await send(`HEAD /v1/tags HTTP/1.1\r\nHost: api\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(res.status).toBe(431);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.body).toBe("");
+  });
+
   it.each([
     ["without an API key", ""],
     ["with an API key", "Authorization: Bearer {key}\r\n"],

@@ -37,6 +37,8 @@ function describeProtocolError(code: string | undefined, headerLimitBytes: numbe
       };
     case "HPE_INVALID_TRANSFER_ENCODING":
       return { status: 400, message: "The Transfer-Encoding header is malformed." };
+    case "HPE_INVALID_EOF_STATE":
+      return { status: 400, message: "The client stopped sending before the request was complete." };
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return { status: 408, message: "The request did not arrive in time." };
     default:
@@ -49,61 +51,96 @@ function describeProtocolError(code: string | undefined, headerLimitBytes: numbe
 // answer before the client has read it.
 const lingerMs = 1_000;
 
-/** A minimal HTTP response with the envelope as its body, written straight to the socket. */
-function answerOnSocket(socket: Duplex, status: number, code: string, message: string): void {
-  const body = JSON.stringify(errorBody(code, message));
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+/** Ends the connection (after `data`), destroying it if the client has not closed its side soon. */
+function endGently(socket: Duplex, data?: string): void {
+  socket.end(data);
+  const linger = setTimeout(() => socket.destroy(), lingerMs);
+  socket.once("close", () => clearTimeout(linger));
+}
+
+/**
+ * A minimal HTTP response with the envelope as its body, written straight to the socket. An
+ * answer to HEAD has the headers only (a body would read as garbage after the response).
+ */
+function answerOnSocket(
+  socket: Duplex,
+  answer: { status: number; code: string; message: string; head?: boolean },
+): void {
+  const body = JSON.stringify(errorBody(answer.code, answer.message));
+  endGently(
+    socket,
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
       "Content-Type: application/json; charset=utf-8\r\n" +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       "Connection: close\r\n\r\n" +
-      body,
+      (answer.head ? "" : body),
   );
-  const linger = setTimeout(() => socket.destroy(), lingerMs);
-  socket.once("close", () => clearTimeout(linger));
+}
+
+/**
+ * Whether the request the parser gave up on is a HEAD, as far as can be told: the parser does not
+ * say, but what it was reading (`rawPacket`) starts with the request line when the request came
+ * in one piece.
+ */
+function looksLikeHead(err: NodeJS.ErrnoException & { rawPacket?: unknown }): boolean {
+  return Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString("latin1") === "HEAD ";
 }
 
 /**
  * Answers, in the contract's error envelope, what Node's HTTP server would otherwise answer with
  * an empty body or not at all:
  * - what never becomes a request (a malformed request line, an unknown method, headers over the
- *   limit, a bad chunk size): a minimal response, then the connection is closed. Nothing is
- *   written when the socket is gone or a response on it has already started; then it is only
- *   destroyed;
+ *   limit, a bad chunk size): a minimal response, then the connection is closed. When the bad
+ *   bytes follow a request still being answered, that answer goes first (responses keep their
+ *   order); when they are part of a request whose answer has already started, the connection is
+ *   only closed;
  * - `CONNECT` (Node would close the connection without a word): 405;
  * - an `Expect` header other than `100-continue`: 417.
  */
 export function answerProtocolErrors(server: Server, logger: Logger): void {
-  // The response in progress on each connection, so an answer never interleaves with one.
-  const current = new WeakMap<Duplex, ServerResponse>();
+  // The latest request on each connection and its response.
+  const current = new WeakMap<Duplex, { req: IncomingMessage; res: ServerResponse }>();
   const answered = new WeakSet<Duplex>();
-  server.on("request", (req, res: ServerResponse) => current.set(req.socket, res));
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => current.set(req.socket, { req, res }));
 
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex) => {
     // The parser reports each later chunk of a connection it gave up on again: answer once.
     if (answered.has(socket)) return;
     answered.add(socket);
-    const inProgress = current.get(socket);
-    if (
-      err.code === "ECONNRESET" ||
-      !socket.writable ||
-      (inProgress?.headersSent && !inProgress.writableEnded)
-    ) {
+    if (err.code === "ECONNRESET" || !socket.writable) {
       socket.destroy();
       return;
     }
     const { status, message } = describeProtocolError(err.code, maxHeaderSize);
     const code = codeOfClientStatus(status);
-    // Never err itself: its rawPacket holds what the client sent, credentials included.
-    logger.warn({ status, code, parserError: err.code }, message);
-    answerOnSocket(socket, status, code, message);
+    const answer = () => {
+      // Never err itself: its rawPacket holds what the client sent, credentials included.
+      logger.warn({ status, code, parserError: err.code }, message);
+      answerOnSocket(socket, { status, code, message, head: looksLikeHead(err) });
+    };
+    const inFlight = current.get(socket);
+    if (!inFlight) return answer();
+    const { req, res } = inFlight;
+    if (req.complete) {
+      // The bad bytes come after a whole request. A request sent with `Connection: close` ends
+      // the conversation: Node closes the socket after its answer, and nothing more is answered.
+      if (res.writableFinished) return answer();
+      res.once("close", () => {
+        if (socket.writable) answer();
+      });
+      return;
+    }
+    // The bad bytes are part of this request: answer it, unless its answer has already started.
+    if (!res.headersSent) return answer();
+    if (res.writableFinished) return endGently(socket);
+    socket.destroy();
   });
 
   server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
     const message = "CONNECT is not supported: this server is not a proxy.";
     const code = codeOfClientStatus(405);
     logger.warn({ status: 405, code }, message);
-    answerOnSocket(socket, 405, code, message);
+    answerOnSocket(socket, { status: 405, code, message });
   });
 
   server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
