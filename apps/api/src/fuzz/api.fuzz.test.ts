@@ -5,8 +5,16 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type CapturedLogs, captureLogs } from "../testing/capture-logs";
 import { startTestApi, type TestApi } from "../testing/start-test-api";
-import { type FuzzCase, type FuzzFixtures, fuzzRequestArbitrary, regressionCases } from "./fuzz-cases";
-import { describeFuzzRequest, type FuzzResponse, problemWith, sendFuzzRequest } from "./fuzz-client";
+import {
+  describeFuzzRequest,
+  type FuzzCase,
+  type FuzzFixtures,
+  type FuzzResponse,
+  problemWith,
+  sendFuzzRequest,
+} from "./fuzz-client";
+import { regressionCases } from "./regression-cases";
+import { fuzzRequestArbitrary } from "./request-arbitraries";
 
 declare module "vitest" {
   interface TaskMeta {

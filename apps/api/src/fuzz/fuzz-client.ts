@@ -14,6 +14,34 @@ export type FuzzRequest =
     }
   | { kind: "raw"; bytes: Buffer; halfClose?: boolean; expectStatus?: number };
 
+/** A value as a JSON request body. */
+export const jsonBytes = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+/** A request as raw bytes (the text is sent as Latin-1, one byte per character). */
+export function rawFuzzRequest(
+  text: string,
+  options: { halfClose?: boolean; expectStatus?: number } = {},
+): FuzzRequest {
+  return { kind: "raw", bytes: Buffer.from(text, "latin1"), ...options };
+}
+
+/** What exists before the run, so generated requests can name real ids and keys. */
+export interface FuzzFixtures {
+  ownKey: string;
+  otherOrgKey: string;
+  tagIds: string[];
+  /** `custom_field_<uuid>` keys of the org's fields: a number and an enum. */
+  customFields: { numberKey: string; enumKey: string; enumOptions: string[] };
+  contactIds: string[];
+  accountIds: string[];
+  jobIds: string[];
+}
+
+export interface FuzzCase {
+  name: string;
+  request: FuzzRequest;
+}
+
 export interface FuzzResponse {
   /** null when no answer came (the connection closed, or the deadline passed). */
   status: number | null;

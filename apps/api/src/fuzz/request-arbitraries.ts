@@ -1,196 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import fc from "fast-check";
-import type { FuzzRequest } from "./fuzz-client";
-
-/** What exists before the run, so generated requests can name real ids and keys. */
-export interface FuzzFixtures {
-  ownKey: string;
-  otherOrgKey: string;
-  tagIds: string[];
-  /** `custom_field_<uuid>` keys of the org's fields: a number and an enum. */
-  customFields: { numberKey: string; enumKey: string; enumOptions: string[] };
-  contactIds: string[];
-  accountIds: string[];
-  jobIds: string[];
-}
-
-export interface FuzzCase {
-  name: string;
-  request: FuzzRequest;
-}
-
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const jsonHeaders = (key?: string): Record<string, string> => ({
-  "content-type": "application/json",
-  ...(key ? { authorization: `Bearer ${key}` } : {}),
-});
-const raw = (text: string, options: { halfClose?: boolean; expectStatus?: number } = {}): FuzzRequest => ({
-  kind: "raw",
-  bytes: Buffer.from(text, "latin1"),
-  ...options,
-});
-
-/**
- * The requests issue 9 found answered with a 500, an empty body, or stored altered: always run,
- * each with the status it must get.
- */
-export function regressionCases(fixtures: FuzzFixtures): FuzzCase[] {
-  const key = fixtures.ownKey;
-  const contact = json({ email: "jane@acme.com" });
-  const cases: FuzzCase[] = [];
-  for (const encoding of ["gzip", "deflate", "br"]) {
-    cases.push({
-      name: `Content-Encoding: ${encoding} on an uncompressed body, without an API key`,
-      request: {
-        kind: "http",
-        method: "PUT",
-        path: "/v1/contacts",
-        headers: { ...jsonHeaders(), "content-encoding": encoding },
-        body: contact,
-        expectStatus: 400,
-      },
-    });
-  }
-  cases.push({
-    name: "Content-Encoding: gzip on an uncompressed tag, with a key",
-    request: {
-      kind: "http",
-      method: "POST",
-      path: "/v1/tags",
-      headers: { ...jsonHeaders(key), "content-encoding": "gzip" },
-      body: json({ object: "contacts", name: "VIP" }),
-      expectStatus: 400,
-    },
-  });
-  for (const path of [
-    "/v1/jobs/%zz",
-    "/v1/jobs/%",
-    "/v1/contacts/%E0%A4%A",
-    "/v1/accounts/%zz",
-    "/v1/schemas/%",
-    "/v1/contacts/%zz/enrich",
-  ]) {
-    const method = path.endsWith("/enrich") ? "POST" : "GET";
-    cases.push({
-      name: `${method} ${path}`,
-      request: { kind: "http", method, path, headers: jsonHeaders(key), expectStatus: 400 },
-    });
-  }
-  const customField = (body: string) => ({
-    kind: "http" as const,
-    method: "POST",
-    path: "/v1/custom-fields",
-    headers: jsonHeaders(key),
-    body: Buffer.from(body),
-    expectStatus: 422,
-  });
-  cases.push(
-    {
-      name: "a NUL in a custom field's name",
-      request: customField('{"entity":"contacts","name":"Sc\\u0000ore","type":"string"}'),
-    },
-    {
-      name: "a lone surrogate in a custom field's name",
-      request: customField('{"entity":"contacts","name":"Score\\ud800","type":"string"}'),
-    },
-    {
-      name: "a lone surrogate in a custom field's options",
-      request: customField('{"entity":"contacts","name":"Tier","type":"enum","options":["gold","\\ud800"]}'),
-    },
-    {
-      name: "a lone surrogate in a tag's name",
-      request: {
-        kind: "http",
-        method: "POST",
-        path: "/v1/tags",
-        headers: jsonHeaders(key),
-        body: Buffer.from('{"object":"contacts","name":"VIP\\udc00"}'),
-        expectStatus: 422,
-      },
-    },
-    {
-      name: "a body that is not UTF-8",
-      request: {
-        kind: "http",
-        method: "PUT",
-        path: "/v1/contacts",
-        headers: jsonHeaders(key),
-        body: Buffer.concat([
-          Buffer.from('{"email":"jose@acme.com","first_name":"Jos'),
-          Buffer.from([0xe9, 0x22, 0x7d]),
-        ]),
-        expectStatus: 400,
-      },
-    },
-  );
-  for (const email of [
-    "dup@acme.com",
-    "dup@ａｃｍｅ.com",
-    "dup@acme。com",
-    "dup@bücher.de",
-    "dup@xn--bcher-kva.de",
-  ]) {
-    cases.push({
-      name: `the email form ${email}`,
-      request: {
-        kind: "http",
-        method: "PUT",
-        path: "/v1/contacts",
-        headers: jsonHeaders(key),
-        body: json({ email }),
-        expectStatus: 202,
-      },
-    });
-  }
-  cases.push(
-    {
-      name: "an unknown method",
-      request: raw("FROB /v1/contacts HTTP/1.1\r\nHost: api\r\n\r\n", { expectStatus: 400 }),
-    },
-    {
-      name: "a 20 KB header",
-      request: raw(`GET /v1/tags HTTP/1.1\r\nHost: api\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`, {
-        expectStatus: 431,
-      }),
-    },
-    {
-      name: "a bad chunk size, without an API key",
-      request: raw(
-        "PUT /v1/contacts HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n" +
-          'Transfer-Encoding: chunked\r\n\r\nZZ\r\n{"email":"jane@acme.com"}\r\n0\r\n\r\n',
-        { expectStatus: 400 },
-      ),
-    },
-    {
-      name: "a malformed request line",
-      request: raw("GET /v1/tags HXXP/1.1\r\n\r\n", { expectStatus: 400 }),
-    },
-    {
-      name: "CONNECT",
-      request: raw("CONNECT acme.com:443 HTTP/1.1\r\nHost: acme.com:443\r\n\r\n", { expectStatus: 405 }),
-    },
-    {
-      name: "an Expect header other than 100-continue",
-      request: {
-        kind: "http",
-        method: "PUT",
-        path: "/v1/contacts",
-        headers: { ...jsonHeaders(key), expect: "200-ok" },
-        body: contact,
-        expectStatus: 417,
-      },
-    },
-    {
-      name: "a body shorter than its Content-Length, then the client stops sending",
-      request: raw(
-        `PUT /v1/contacts HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer ${key}\r\n` +
-          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":',
-        { halfClose: true, expectStatus: 400 },
-      ),
-    },
-  );
-  return cases;
-}
+import { type FuzzFixtures, type FuzzRequest, jsonBytes, rawFuzzRequest } from "./fuzz-client";
 
 // ---- values -------------------------------------------------------------------------------
 
@@ -360,6 +170,24 @@ const cleanIdempotencyKey = fc.oneof(
 );
 const validDomain = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/).map((label) => `${label}.com`);
 
+/**
+ * A body whose identifier is there most of the time (without it every body is the same 422),
+ * whose other fields may hold anything, with extra keys now and then.
+ */
+function messyBody(
+  identifier: Record<string, fc.Arbitrary<unknown>>,
+  fields: Record<string, fc.Arbitrary<unknown>>,
+  extraKeys: fc.Arbitrary<Record<string, unknown>>,
+): fc.Arbitrary<Record<string, unknown>> {
+  return fc
+    .tuple(
+      sometimes(fc.record(identifier), 6, 1),
+      fc.record(fields, { requiredKeys: [] }),
+      sometimes(extraKeys, 1, 3),
+    )
+    .map(([id, known, extra]) => ({ ...extra, ...id, ...known }));
+}
+
 /** A contact upsert: half of them valid throughout, the others with anything in any field. */
 function contactBody(fixtures: FuzzFixtures) {
   const { numberKey, enumKey, enumOptions } = fixtures.customFields;
@@ -398,33 +226,23 @@ function contactBody(fixtures: FuzzFixtures) {
     fc.uuid().map((id) => `custom_field_${id}`),
     text,
   );
-  const messy = fc
-    .tuple(
-      // An identifier most of the time: without one, every body is the same 422.
-      sometimes(
-        field(email).map((value) => ({ email: value })),
-        6,
-        1,
-      ),
-      fc.record(
-        {
-          linkedin_url: field(linkedinProfile),
-          first_name: field(plainName),
-          last_name: field(prose),
-          title: field(prose),
-          phone_number: field(phone),
-          location: field(prose),
-          account_id: field(uuidLike),
-          domain: field(domain),
-          do_not_contact: field(fc.boolean()),
-          tags: field(fc.array(tagId, { maxLength: 5 })),
-          idempotency_key: field(idempotencyKey),
-        },
-        { requiredKeys: [] },
-      ),
-      sometimes(fc.dictionary(customFieldKey, jsonValue, { minKeys: 1, maxKeys: 3 }), 1, 3),
-    )
-    .map(([id, known, extra]) => ({ ...extra, ...id, ...known }));
+  const messy = messyBody(
+    { email: field(email) },
+    {
+      linkedin_url: field(linkedinProfile),
+      first_name: field(plainName),
+      last_name: field(prose),
+      title: field(prose),
+      phone_number: field(phone),
+      location: field(prose),
+      account_id: field(uuidLike),
+      domain: field(domain),
+      do_not_contact: field(fc.boolean()),
+      tags: field(fc.array(tagId, { maxLength: 5 })),
+      idempotency_key: field(idempotencyKey),
+    },
+    fc.dictionary(customFieldKey, jsonValue, { minKeys: 1, maxKeys: 3 }),
+  );
   return fc.oneof(clean, messy);
 }
 
@@ -442,26 +260,17 @@ function accountBody() {
     { requiredKeys: ["domain"] },
   );
   const extraKey = fc.oneof(fc.constantFrom("owner", "tags", "custom_field_x"), text);
-  const messy = fc
-    .tuple(
-      sometimes(
-        field(domain).map((value) => ({ domain: value })),
-        6,
-        1,
-      ),
-      fc.record(
-        {
-          name: field(prose),
-          linkedin_url: field(linkedinCompany),
-          status: field(fc.constantFrom("NEW", "CUSTOMER", "")),
-          notes: field(prose),
-          idempotency_key: field(idempotencyKey),
-        },
-        { requiredKeys: [] },
-      ),
-      sometimes(fc.dictionary(extraKey, jsonValue, { minKeys: 1, maxKeys: 2 }), 1, 3),
-    )
-    .map(([id, known, extra]) => ({ ...extra, ...id, ...known }));
+  const messy = messyBody(
+    { domain: field(domain) },
+    {
+      name: field(prose),
+      linkedin_url: field(linkedinCompany),
+      status: field(fc.constantFrom("NEW", "CUSTOMER", "")),
+      notes: field(prose),
+      idempotency_key: field(idempotencyKey),
+    },
+    fc.dictionary(extraKey, jsonValue, { minKeys: 1, maxKeys: 2 }),
+  );
   return fc.oneof(clean, messy);
 }
 
@@ -487,9 +296,9 @@ const customFieldBody = fc.record(
 /** A JSON value as bytes: mostly well-formed, sometimes broken in the ways clients break it. */
 function bodyBytes(value: fc.Arbitrary<unknown>): fc.Arbitrary<Buffer> {
   return fc.oneof(
-    { weight: 40, arbitrary: value.map(json) },
+    { weight: 40, arbitrary: value.map(jsonBytes) },
     // Cut short anywhere.
-    { weight: 2, arbitrary: fc.tuple(value, fc.nat()).map(([v, at]) => json(v).subarray(0, at % 40)) },
+    { weight: 2, arbitrary: fc.tuple(value, fc.nat()).map(([v, at]) => jsonBytes(v).subarray(0, at % 40)) },
     {
       weight: 2,
       arbitrary: fc
@@ -871,7 +680,7 @@ function rawRequest(fixtures: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
         .constantFrom("gzip", "chunked, gzip", "identity", "chunked\u0000", "x")
         .map((te) => `PUT /v1/contacts HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: ${te}\r\n${close}`),
     )
-    .map((text) => raw(text));
+    .map((text) => rawFuzzRequest(text));
 }
 
 /** Every route, field, header and path form, as requests through Node's HTTP client or raw. */
