@@ -5,6 +5,7 @@ import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
 import { installMetrics } from "./http/metrics";
+import { refuseInvalidUtf8 } from "./http/refuse-invalid-utf8";
 import { assignRequestId, serializeRequest } from "./http/request-log";
 import { createAccountsRouter } from "./routes/accounts.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
@@ -47,7 +48,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps));
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
   app.use(
-    express.json({ limit: maxBodyBytes, strict: false, type: ["application/json", "application/*+json"] }),
+    express.json({
+      limit: maxBodyBytes,
+      strict: false,
+      type: ["application/json", "application/*+json"],
+      verify: refuseInvalidUtf8,
+    }),
   );
   app.use("/v1", requireApiKey(deps.authenticator));
   app.use(createContactsRouter(deps));

@@ -8,6 +8,7 @@ import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
 import { createHttpServer, httpServerLimitsOf } from "./http/http-server";
+import { answerProtocolErrors } from "./http/protocol-errors";
 
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -44,6 +45,7 @@ const app = createApp({
 });
 
 const server = createHttpServer(app, httpServerLimitsOf(env)).listen(env.PORT, env.HOST);
+answerProtocolErrors(server, logger);
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 logger.info({ port }, "api listening");

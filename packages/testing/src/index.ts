@@ -6,6 +6,7 @@ export {
 } from "./create-test-database";
 export { dropQueuePrefix } from "./drop-queue-prefix";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
+export { type RawResponse, sendRawRequest } from "./send-raw-request";
 export { type AppProcess, startAppProcess } from "./start-app-process";
 export {
   type HttpStandIn,

@@ -11,6 +11,10 @@ export function sendData(res: Response, status: number, data: unknown): void {
 }
 
 /** Monaco's error envelope: `{ error: { code, message, details? } }`. */
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
 export function sendError(
   res: Response,
   status: number,
@@ -18,5 +22,5 @@ export function sendError(
   message: string,
   details?: unknown,
 ): void {
-  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+  res.status(status).json(errorBody(code, message, details));
 }

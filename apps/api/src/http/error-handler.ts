@@ -1,7 +1,7 @@
 import type { Logger } from "@upsert/config";
 import { isDatabaseUnavailableError } from "@upsert/db";
 import { type DomainErrorCode, isDomainError } from "@upsert/domain";
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { sendError } from "./envelope";
 
 // The one place that maps error codes to HTTP statuses.
@@ -19,22 +19,75 @@ const statusByCode: Record<DomainErrorCode, number> = {
   payload_too_large: 413,
 };
 
-/** body-parser's error types, answered in the contract's envelope instead of an HTML page. */
-const bodyParserErrors: Record<string, { status: number; code: string; message: string }> = {
-  "entity.parse.failed": { status: 400, code: "bad_request", message: "The request body is not valid JSON." },
-  "entity.too.large": {
-    status: 413,
-    code: "payload_too_large",
-    message: "The request body is larger than the 256 KiB limit.",
-  },
-  "encoding.unsupported": {
-    status: 415,
-    code: "unsupported_media_type",
-    message: "Unsupported content encoding.",
-  },
-  "charset.unsupported": { status: 415, code: "unsupported_media_type", message: "Unsupported charset." },
-  "request.aborted": { status: 400, code: "bad_request", message: "The request was aborted." },
+// Codes for client errors that carry only a status (body-parser, the router, zlib, Node's HTTP
+// parser): Monaco's where it has one (`client_error` is its catch-all for other 4xx), else the
+// status's reason phrase in the same snake_case form.
+const codeByClientStatus: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  408: "request_timeout",
+  409: "conflict",
+  411: "length_required",
+  413: "payload_too_large",
+  414: "uri_too_long",
+  415: "unsupported_media_type",
+  417: "expectation_failed",
+  422: "unprocessable_entity",
+  429: "rate_limited",
+  431: "request_header_fields_too_large",
 };
+
+/** The envelope's code for a 4xx status. */
+export function codeOfClientStatus(status: number): string {
+  return codeByClientStatus[status] ?? "client_error";
+}
+
+/** body-parser's error types, answered in the contract's envelope instead of an HTML page. */
+const bodyParserMessages: Record<string, string | ((req: Request) => string)> = {
+  "entity.parse.failed": "The request body is not valid JSON.",
+  "entity.too.large": "The request body is larger than the 256 KiB limit.",
+  "encoding.unsupported": (req) =>
+    `Content-Encoding ${JSON.stringify(req.get("content-encoding") ?? "")} is not supported: send the body uncompressed or as gzip, deflate or br.`,
+  "charset.unsupported": "Unsupported charset: send JSON as UTF-8.",
+  "charset.invalid": "The request body is not valid UTF-8.",
+  "request.aborted": "The request was aborted before its body arrived.",
+  "request.size.invalid": "The request body's size does not match its Content-Length header.",
+};
+
+interface ClientError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * An error that is the client's fault by its own account: an HTTP status of 400-499 in `status`
+ * or `statusCode` (http-errors, which body-parser and the router use, sets both). Its message is
+ * written here, never taken from a stack or a library's internals.
+ */
+function toClientError(err: unknown, req: Request): ClientError | null {
+  if (typeof err !== "object" || err === null) return null;
+  const { status, statusCode, type, code, errno } = err as Record<string, unknown>;
+  const given = typeof status === "number" ? status : statusCode;
+  if (typeof given !== "number" || !Number.isInteger(given) || given < 400 || given > 499) return null;
+  const known = typeof type === "string" ? bodyParserMessages[type] : undefined;
+  let message: string;
+  if (known !== undefined) {
+    message = typeof known === "string" ? known : known(req);
+  } else if (err instanceof URIError) {
+    // The router could not percent-decode a path parameter (`%zz`, `%`, `%E0%A4%A`).
+    message = "The request path has a malformed percent-escape: each % must start a UTF-8 byte like %C3%A9.";
+  } else if (typeof errno === "number" && typeof code === "string" && /^(Z_|ERR_)/.test(code)) {
+    // zlib (Z_DATA_ERROR) or brotli (ERR__ERROR_FORMAT_…), while body-parser inflated the body.
+    message = `The request body is not valid ${req.get("content-encoding") ?? "compressed"} data, as its Content-Encoding header says.`;
+  } else {
+    message = "The request could not be processed.";
+  }
+  return { status: given, code: codeOfClientStatus(given), message };
+}
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   const handle = createErrorResponder(logger);
@@ -59,11 +112,11 @@ function createErrorResponder(logger: Logger): ErrorRequestHandler {
       else log.warn({ code: err.code }, err.message);
       return sendError(res, status, err.code, err.message, err.details);
     }
-    const type = (err as { type?: unknown }).type;
-    const known = typeof type === "string" ? bodyParserErrors[type] : undefined;
-    if (known) {
-      log.warn({ type }, known.message);
-      return sendError(res, known.status, known.code, known.message);
+    const clientError = toClientError(err, req);
+    if (clientError) {
+      // The client's mistake, not ours: a warning without a stack.
+      log.warn({ status: clientError.status, code: clientError.code }, clientError.message);
+      return sendError(res, clientError.status, clientError.code, clientError.message);
     }
     if (isDatabaseUnavailableError(err)) {
       // Nothing was recorded: the client may safely retry (with the same Idempotency-Key).

@@ -84,6 +84,36 @@ describe("POST /v1/custom-fields", () => {
     expect(await api.db.prisma.customField.count()).toBe(before);
   });
 
+  // Sent as JSON escapes, as a client would: JSON.parse turns `\u0000` into NUL and `\ud800` into
+  // a lone surrogate. Postgres refused the first (a 500) and stored U+FFFD for the second (a 201).
+  it.each([
+    ["a NUL in the name", '{"entity":"contacts","name":"Sc\\u0000ore","type":"string"}', "name"],
+    ["a lone surrogate in the name", '{"entity":"contacts","name":"Score\\ud800","type":"string"}', "name"],
+    [
+      "a NUL in an option",
+      '{"entity":"contacts","name":"Tier","type":"enum","options":["gold","\\u0000"]}',
+      "options[1]",
+    ],
+    [
+      "a lone surrogate in an option",
+      '{"entity":"contacts","name":"Tier","type":"enum","options":["\\udc00gold"]}',
+      "options[0]",
+    ],
+  ])("refuses %s → 422 naming the field, creating nothing", async (_case, rawBody, path) => {
+    const before = await api.db.prisma.customField.count();
+    const res = await api.call("POST", "/v1/custom-fields", {
+      key,
+      rawBody,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(422);
+    const field = path === "name" ? "name" : "an option";
+    expect((res.body as ErrorBody).error.details).toEqual([
+      { path, message: `${field} must not contain NUL characters or invalid Unicode.` },
+    ]);
+    expect(await api.db.prisma.customField.count()).toBe(before);
+  });
+
   it.each([
     ["an enum without options", { type: "enum" }, ["options"]],
     ["an enum with no options", { type: "enum", options: [] }, ["options"]],

@@ -84,6 +84,24 @@ describe("POST /v1/tags", () => {
     expect((res.body as ErrorBody).error.details?.map((d) => d.path)).toEqual(paths);
   });
 
+  // Sent as JSON escapes: JSON.parse turns `\u0000` into NUL and `\ud800` into a lone surrogate.
+  it.each([
+    ["a NUL", '{"object":"contacts","name":"VIP\\u0000"}'],
+    ["a lone surrogate", '{"object":"contacts","name":"VIP\\ud800"}'],
+  ])("refuses a name with %s → 422 naming it, creating nothing", async (_case, rawBody) => {
+    const before = await api.db.prisma.tag.count();
+    const res = await api.call("POST", "/v1/tags", {
+      key,
+      rawBody,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(422);
+    expect((res.body as ErrorBody).error.details).toEqual([
+      { path: "name", message: "name must not contain NUL characters or invalid Unicode." },
+    ]);
+    expect(await api.db.prisma.tag.count()).toBe(before);
+  });
+
   it("accepts a 100-character name", async () => {
     expect((await postTag({ object: "contacts", name: "b".repeat(100) })).status).toBe(201);
   });

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger, type DestinationStream } from "@upsert/config";
+import { createLogger, type DestinationStream, type Logger } from "@upsert/config";
 import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createJobProducer,
@@ -14,6 +14,7 @@ import { createApp } from "../app";
 import { apiEnvSchema } from "../config";
 import { createApiKeyAuthenticator } from "../http/authenticate";
 import { createHttpServer, type HttpServerLimits, httpServerLimitsOf } from "../http/http-server";
+import { answerProtocolErrors } from "../http/protocol-errors";
 
 export interface TestApi {
   url: string;
@@ -23,7 +24,12 @@ export interface TestApi {
   call(
     method: string,
     path: string,
-    options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+    options?: {
+      key?: string;
+      body?: unknown;
+      rawBody?: string | Uint8Array;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; headers: Headers; body: unknown; text: string }>;
   close(): Promise<void>;
 }
@@ -37,13 +43,17 @@ export async function startTestApi(options: {
   /** Capture the API's log lines (at `logLevel`, default "trace") instead of discarding them. */
   logStream?: DestinationStream;
   logLevel?: string;
+  /** Or where the app logs (by default nowhere unless TEST_LOG_LEVEL is set). */
+  logger?: Logger;
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
   intakeOutcomeDeadlineMs?: number;
 }): Promise<TestApi> {
-  const logger = options.logStream
-    ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
-    : createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const logger =
+    options.logger ??
+    (options.logStream
+      ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
+      : createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
@@ -70,6 +80,7 @@ export async function startTestApi(options: {
     ...httpServerLimitsOf(apiEnvSchema.parse({})),
     ...options.httpLimits,
   }).listen(0, "127.0.0.1");
+  answerProtocolErrors(server, logger);
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -81,7 +92,7 @@ export async function startTestApi(options: {
     async call(method, path, callOptions = {}) {
       const headers: Record<string, string> = { ...callOptions.headers };
       if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
-      let body: string | undefined = callOptions.rawBody;
+      let body: string | Uint8Array | undefined = callOptions.rawBody;
       if (callOptions.body !== undefined) {
         body = JSON.stringify(callOptions.body);
         headers["content-type"] ??= "application/json";

@@ -7,6 +7,7 @@ import {
 } from "../contacts/parse-upsert-contact-request";
 import type { ValidationDetail } from "../errors/domain-error";
 import { createIssueBudget, isPlainObject, parseObjectBody } from "../errors/parse-object-body";
+import { isStorableText, unstorableTextMessage } from "../text/storable-text";
 
 /** What `PUT /v1/accounts` asks for, normalised: absent leaves a field alone, null clears it. */
 export interface UpsertAccountPayload {
@@ -25,6 +26,7 @@ const companyPagePattern =
 const domainSchema = z
   .string({ error: "domain is required: the company's domain, like acme.com." })
   .trim()
+  .refine(isStorableText, { error: unstorableTextMessage("domain"), abort: true })
   .max(upsertContactRequestLimits.domainMaxLength, {
     error: `domain must be at most ${upsertContactRequestLimits.domainMaxLength} characters long.`,
   })

@@ -65,6 +65,25 @@ describe("parseUpsertAccountRequest", () => {
     ).toMatchObject({ ok: true, payload: { linkedin_url: "https://linkedin.com/company/acme%00%e0%a4%a" } });
   });
 
+  it("refuses NUL characters and lone surrogates in every text field, naming each field", () => {
+    const result = parseUpsertAccountRequest({
+      domain: "acme.com\uD800",
+      name: "Ac\u0000me",
+      status: "\uDC00NEW",
+      notes: "fine\uD83D",
+      linkedin_url: "https://linkedin.com/company/acme\u0000",
+    });
+    const message = (field: string) => `${field} must not contain NUL characters or invalid Unicode.`;
+    expect(result).toEqual({
+      ok: false,
+      details: ["domain", "name", "linkedin_url", "status", "notes"].map((path) => ({
+        path,
+        message: message(path),
+      })),
+      unlistedProblems: 0,
+    });
+  });
+
   it("refuses a body that is not an object", () => {
     expect(parseUpsertAccountRequest("acme.com")).toEqual({
       ok: false,

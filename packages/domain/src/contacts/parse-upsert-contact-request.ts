@@ -6,6 +6,7 @@ import { normaliseDomain } from "../normalise/domain";
 import { isValidEmail } from "../normalise/email";
 import { canonicaliseLinkedinUrl } from "../normalise/linkedin-url";
 import { normalisePhoneNumber } from "../normalise/phone-number";
+import { isStorableText, unstorableTextMessage } from "../text/storable-text";
 import type { CustomFieldValue, UpsertContactPayload } from "./upsert-payload";
 
 /** Limits enforced on `PUT /v1/contacts` bodies (string lengths are counted after trimming). */
@@ -26,18 +27,6 @@ const uuidSource = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 const uuidPattern = new RegExp(`^${uuidSource}$`);
 const customFieldKeyPattern = new RegExp(`^custom_field_(${uuidSource})$`);
 const customFieldPrefix = "custom_field_";
-// Postgres text and jsonb reject NUL, and an unpaired surrogate cannot be encoded as UTF-8: either
-// would turn a 202 into a failure later, so such strings are refused up front.
-const unpairedSurrogatePattern = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function isStorableText(value: string): boolean {
-  return !value.includes("\u0000") && !unpairedSurrogatePattern.test(value);
-}
-
-function unstorableTextMessage(field: string): string {
-  return `${field} must not contain NUL characters or invalid Unicode.`;
-}
-
 function blankToNull(value: string): string | null {
   return value === "" ? null : value;
 }

@@ -77,6 +77,43 @@ describe("parseCreateCustomFieldRequest", () => {
     expect(problems.map((p) => p.path).sort()).toEqual(["colour", "entity", "name", "options", "type"]);
   });
 
+  // JSON.parse turns `\u0000` and `\ud800` escapes into exactly these strings; Postgres refuses the
+  // first and would store U+FFFD for the second, so both are refused here, naming the field.
+  it.each([
+    ["a NUL character", "Sco\u0000re"],
+    ["a lone high surrogate", "Score\uD800"],
+    ["a lone low surrogate", "\uDC00Score"],
+  ])("rejects a name with %s", (_case, name) => {
+    expect(problemsOf({ entity: "contacts", name, type: "string" })).toEqual([
+      { path: "name", message: "name must not contain NUL characters or invalid Unicode." },
+    ]);
+  });
+
+  it("rejects options with a NUL character or a lone surrogate, naming each", () => {
+    expect(
+      problemsOf({
+        entity: "contacts",
+        name: "Tier",
+        type: "enum",
+        options: ["gold", "si\u0000lver", "\uD800"],
+      }),
+    ).toEqual([
+      { path: "options[1]", message: "an option must not contain NUL characters or invalid Unicode." },
+      { path: "options[2]", message: "an option must not contain NUL characters or invalid Unicode." },
+    ]);
+  });
+
+  it("accepts a name and options outside the Basic Multilingual Plane", () => {
+    expect(
+      parseCreateCustomFieldRequest({
+        entity: "contacts",
+        name: "Mood 🚀",
+        type: "enum",
+        options: ["😀", "東京"],
+      }),
+    ).toMatchObject({ name: "Mood 🚀", options: ["😀", "東京"] });
+  });
+
   it("rejects a name over 100 characters and a body that is not an object", () => {
     expect(problemsOf({ entity: "contacts", name: "x".repeat(101), type: "string" })).toEqual([
       { path: "name", message: "name must be at most 100 characters long." },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CustomFieldType } from "../contacts/contact-record";
 import { invalidRequestError, validationDetailsOf } from "../errors/validation-error";
+import { isStorableText, unstorableTextMessage } from "../text/storable-text";
 
 /** Entities custom fields can be defined on: upserts only write contact fields. */
 export const customFieldEntities = ["contacts"] as const;
@@ -30,6 +31,7 @@ const requestBodySchema = z.strictObject(
     name: z
       .string({ error: "name is required and must be a string." })
       .trim()
+      .refine(isStorableText, { error: unstorableTextMessage("name"), abort: true })
       .min(1, { error: "name must not be empty.", abort: true })
       .max(nameMaxLength, { error: `name must be at most ${nameMaxLength} characters long.` }),
     type: z.enum(customFieldTypes, { error: `type must be one of ${customFieldTypes.join(", ")}.` }),
@@ -38,6 +40,7 @@ const requestBodySchema = z.strictObject(
         z
           .string({ error: "each option must be a string." })
           .trim()
+          .refine(isStorableText, { error: unstorableTextMessage("an option"), abort: true })
           .min(1, { error: "an option must not be empty.", abort: true })
           .max(optionMaxLength, { error: `an option must be at most ${optionMaxLength} characters long.` }),
         { error: "options must be an array of strings." },

@@ -45,6 +45,16 @@ describe("parseCreateTagRequest", () => {
     ]);
   });
 
+  // JSON.parse turns `\u0000` and `\ud800` escapes into exactly these strings.
+  it.each([
+    ["a NUL character", "VIP\u0000"],
+    ["a lone surrogate", "VIP\uD800"],
+  ])("rejects a name with %s as unstorable, not as bad characters", (_case, name) => {
+    expect(problemsOf(() => parseCreateTagRequest({ object: "contacts", name }))).toEqual([
+      { path: "name", message: "name must not contain NUL characters or invalid Unicode." },
+    ]);
+  });
+
   it("reports one problem for a blank name, not several", () => {
     expect(problemsOf(() => parseCreateTagRequest({ object: "contacts", name: "   " }))).toEqual([
       { path: "name", message: "name must not be empty." },

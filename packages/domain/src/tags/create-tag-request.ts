@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidRequestError, validationDetailsOf } from "../errors/validation-error";
+import { isStorableText, unstorableTextMessage } from "../text/storable-text";
 
 /** Monaco's TagObject: the object types a tag can apply to. */
 export const tagObjects = ["contacts", "accounts", "opportunities"] as const;
@@ -29,6 +30,7 @@ export const createTagRequestSchema = z.strictObject(
       .string({ error: "name is required and must be a string." })
       .trim()
       // `abort`: one message per problem, not "too short" and "bad characters" for an empty name.
+      .refine(isStorableText, { error: unstorableTextMessage("name"), abort: true })
       .min(1, { error: "name must not be empty.", abort: true })
       .max(tagNameMaxLength, {
         error: `name must be at most ${tagNameMaxLength} characters long.`,
