@@ -46,6 +46,8 @@ export interface Stack {
    * logs have caught up.
    */
   drain(timeoutMs?: number): Promise<void>;
+  /** Accepted requests not finished yet (their write or their enrichment). */
+  pending(): Promise<number>;
   /** How many calls the workers' logs say reached the enrichment provider (of one kind, or all). */
   providerCalls(kind?: "person" | "company"): number;
   /**
@@ -149,7 +151,7 @@ export async function startStack(options: {
     return ((await res.json()) as { data: JobView }).data;
   }
 
-  return {
+  const stack: Stack = {
     db,
     database,
     api,
@@ -211,14 +213,16 @@ export async function startStack(options: {
         await holder;
       };
     },
+    pending: () =>
+      db.prisma.intakeRequest.count({
+        where: { OR: [{ status: { in: ["queued", "running"] } }, { enrichmentDueAt: { not: null } }] },
+      }),
     async drain(timeoutMs = 60_000) {
-      await waitFor(
-        async () =>
-          (await db.prisma.intakeRequest.count({
-            where: { OR: [{ status: { in: ["queued", "running"] } }, { enrichmentDueAt: { not: null } }] },
-          })) === 0,
-        { timeoutMs, intervalMs: 200, message: "accepted requests did not all finish" },
-      );
+      await waitFor(async () => (await stack.pending()) === 0, {
+        timeoutMs,
+        intervalMs: 200,
+        message: "accepted requests did not all finish",
+      });
       await logsCaughtUp({ status: "succeeded" });
     },
     async metric(name, labels = {}) {
@@ -249,4 +253,5 @@ export async function startStack(options: {
         ).length,
     stop,
   };
+  return stack;
 }

@@ -240,6 +240,10 @@ describe.sequential("torture", () => {
       });
       const started = Date.now();
       const sent = await sendStreams(stack, { streams, perStream: total / streams, seed: seed + 2, pool });
+      // Intake is faster than the kills: keep killing while the backlog drains, until enough
+      // crashes have hit running work (or nothing is left to interrupt).
+      const minKills = short ? 3 : 15;
+      while (kills.length < minKills && (await stack.pending()) > 0) await sleep(500);
       await chaos.stop();
       await stack.drain(20 * 60_000);
       const seconds = (Date.now() - started) / 1_000;
