@@ -88,10 +88,12 @@ export async function runDrainPhase(
 ): Promise<DrainRun[]> {
   const { settings, log } = context;
   const { queue } = stack;
+  log(`drain: starting ${options.workers} worker(s)`);
   const workers = startWorkers(options.workers, stack.workerEnv, context.cleanup);
   try {
     await waitForWorkers(queue, workers);
     const warm = warmupEmails(`${options.tag}-warm`, 30 * options.workers);
+    log(`drain: warming up with ${warm.length} creates and updates`);
     await drainOnce(context, stack, workers, warm.map(createBody), "warm-up creates");
     await drainOnce(context, stack, workers, warm.map(updateBody), "warm-up updates");
     await waitUntilQuiet(workers.map((w) => w.pid));

@@ -1,6 +1,6 @@
 // `pnpm bench` (full) and `pnpm bench --quick`: see the README's "Benchmark" section.
 import { execFileSync } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createBenchDatabase } from "./bench-database";
@@ -26,6 +26,7 @@ const settings = settingsFor(flags.quick ? "quick" : "full", {
   sharedRedis: flags["shared-redis"],
 });
 const startedAt = new Date();
+const loadAtStart = loadavg()[0] ?? 0;
 const log = (line: string) =>
   process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1_000).toFixed(0)}s] ${line}\n`);
 const cleanup = createCleanup(log);
@@ -98,6 +99,7 @@ try {
       cpus: availableParallelism(),
       node: process.versions.node,
       redis: settings.sharedRedis ? "shared" : "private",
+      load_average: [loadAtStart, loadavg()[0] ?? 0],
     },
     intake,
     drains,

@@ -12,7 +12,13 @@ export interface BenchResult {
   /** Uncommitted changes were present: the figures are not exactly `commit`'s. */
   dirty: boolean;
   elapsed_s: number;
-  machine: { cpus: number; node: string; redis: "private" | "shared" };
+  machine: {
+    cpus: number;
+    node: string;
+    redis: "private" | "shared";
+    /** 1-minute load average at the start and the end: how busy other users kept the machine. */
+    load_average: [number, number];
+  };
   settings: BenchSettings;
   intake: {
     baseline_a_rps: number;
@@ -211,7 +217,7 @@ export function renderText(result: BenchResult): string {
       .join("  ")
       .trimEnd();
   return [
-    `bench ${result.mode} · ${result.date} · ${result.commit.slice(0, 12)}${result.dirty ? " (dirty)" : ""} · ${result.machine.cpus} cores · ${result.elapsed_s} s`,
+    `bench ${result.mode} · ${result.date} · ${result.commit.slice(0, 12)}${result.dirty ? " (dirty)" : ""} · ${result.machine.cpus} cores, load ${loadOf(result)} · ${result.elapsed_s} s`,
     line(headers),
     ...rows.map(line),
     "",
@@ -225,7 +231,7 @@ export function renderMarkdown(result: BenchResult): string {
   return [
     `# Benchmark: ${result.mode}, ${result.date.slice(0, 10)}, ${result.commit.slice(0, 12)}${result.dirty ? " (dirty)" : ""}`,
     "",
-    `${result.machine.cpus} cores, Node ${result.machine.node}, ${result.machine.redis} Redis; ${result.elapsed_s} s. CPU is read from /proc for each process; "CPU ms/req" of a drain is worker + Postgres backends + Redis. Written by \`pnpm bench${result.mode === "quick" ? " --quick" : ""}\`.`,
+    `${result.machine.cpus} cores (load average ${loadOf(result)}), Node ${result.machine.node}, ${result.machine.redis} Redis; ${result.elapsed_s} s. CPU is read from /proc for each process; "CPU ms/req" of a drain is worker + Postgres backends + Redis. Written by \`pnpm bench${result.mode === "quick" ? " --quick" : ""}\`.`,
     "",
     line(headers),
     line(headers.map((_, i) => (i === 0 || i === headers.length - 1 ? "---" : "---:"))),
@@ -249,4 +255,8 @@ export async function writeResults(result: BenchResult, dir: string): Promise<st
   await writeFile(named, json);
   await writeFile(files[2] as string, renderMarkdown(result));
   return files;
+}
+
+function loadOf(result: BenchResult): string {
+  return result.machine.load_average.map((load) => load.toFixed(1)).join(" → ");
 }
