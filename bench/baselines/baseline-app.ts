@@ -79,7 +79,8 @@ function createBaselineApp(deps: {
       () => true,
       () => false,
     );
-    res.status(database && deps.redisReady() ? 200 : 503).json(envelope({ status: "ready" }));
+    const ready = database && deps.redisReady();
+    res.status(ready ? 200 : 503).json(envelope({ status: ready ? "ready" : "not ready" }));
   });
 
   app.put("/v1/contacts", async (req, res) => {

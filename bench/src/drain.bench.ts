@@ -142,7 +142,7 @@ async function drainOnce(
     now = await database.countFinished(org.id);
     if (now.finished - before.finished >= bodies.length || Date.now() > deadline) break;
     for (const [i, worker] of workers.entries()) assertRunning(`worker ${i + 1}`, worker);
-    await sleep(50);
+    await sleep(25); // the count is an index lookup; a short drain still ends within 2% of its time
   }
   const seconds = (performance.now() - started) / 1_000;
   const usage = await meter.stop();
