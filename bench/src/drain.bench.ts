@@ -5,7 +5,7 @@ import type { BenchDatabase, BenchOrg } from "./bench-database";
 import type { Cleanup } from "./cleanup";
 import type { BenchSettings } from "./config";
 import { createBody, personEmail, updateBody, warmupEmails } from "./contact-bodies";
-import { putAll } from "./load";
+import { putAll, runIntakeLoad } from "./load";
 import { startCpuMeter, waitUntilQuiet } from "./process-cpu";
 import { assertRunning, type HttpServerProcess, startProjectApi, startWorkers } from "./processes";
 import { controlUpsertQueue, type UpsertQueueControl } from "./queue-control";
@@ -185,22 +185,33 @@ async function waitForWorkers(queue: UpsertQueueControl, workers: AppProcess[]):
 }
 
 /**
- * Rows of other people, accepted through a second API under a queue prefix no worker consumes
- * (its jobs are then deleted): unwritten intake rows ahead of every later request, as a large
- * backlog leaves them. Returns how many.
+ * Rows of other people, accepted through two more API processes under a queue prefix no worker
+ * consumes (its jobs are then deleted): unwritten intake rows ahead of every later request, as a
+ * large backlog leaves them. Two processes, because one is CPU-bound well below what Postgres
+ * takes. Returns how many were accepted.
  */
 export async function loadBacklog(context: DrainContext, stack: DrainStack, rows: number): Promise<number> {
   const { redis, cleanup } = context;
   const prefix = redis.newPrefix();
-  const api = await startProjectApi(
-    { databaseUrl: stack.database.url, redisUrl: redis.url, queuePrefix: prefix },
-    cleanup,
+  const env = { databaseUrl: stack.database.url, redisUrl: redis.url, queuePrefix: prefix };
+  const apis = await Promise.all([startProjectApi(env, cleanup), startProjectApi(env, cleanup)]);
+  // autocannon rather than putAll: many requests, and which people they are does not matter.
+  const loads = await Promise.all(
+    apis.map((api, n) =>
+      runIntakeLoad({
+        url: api.url,
+        keys: [stack.org.key],
+        connections: context.settings.connections / 2,
+        length: { amount: Math.ceil(rows / apis.length) },
+        tag: `backlog${n}`,
+        email: (tag, i) => personEmail(tag, i, { knownDomains: false }),
+        body: createBody,
+      }),
+    ),
   );
-  const bodies = Array.from({ length: rows }, (_, i) =>
-    createBody(personEmail("backlog", i, { knownDomains: false }), i),
-  );
-  await putAll(api.url, stack.org.key, bodies);
-  await api.process.stop();
+  await Promise.all(apis.map((api) => api.process.stop()));
   await redis.dropPrefix(prefix);
-  return rows;
+  const refused = loads.reduce((sum, load) => sum + load.non2xx + load.errors, 0);
+  if (refused > 0) throw new Error(`backlog: ${refused} of ${rows} requests refused or failed`);
+  return loads.reduce((sum, load) => sum + load.responses, 0);
 }

@@ -51,7 +51,7 @@ export async function runIntakeBench(context: {
         url: server.url,
         keys: orgs.map((org) => org.key),
         connections: settings.connections,
-        durationS,
+        length: { durationS },
         tag,
         email: (t, i) => personEmail(t, i, { knownDomains: false }),
         body: createBody,

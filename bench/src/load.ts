@@ -40,13 +40,14 @@ export interface LoadResult {
 
 /**
  * autocannon against `PUT /v1/contacts` with `connections` concurrent connections for
- * `durationS`; every request is a new person (a counter in the email), and the keys take turns.
+ * `durationS` (or until `amount` responses); every request is a new person (a counter in the
+ * email), and the keys take turns.
  */
 export async function runIntakeLoad(options: {
   url: string;
   keys: string[];
   connections: number;
-  durationS: number;
+  length: { durationS: number } | { amount: number };
   /** Makes the emails of this run unique among runs. */
   tag: string;
   body: (email: string, i: number) => string;
@@ -56,7 +57,9 @@ export async function runIntakeLoad(options: {
   const result = await autocannon({
     url: `${options.url}/v1/contacts`,
     connections: options.connections,
-    duration: options.durationS,
+    ...("amount" in options.length
+      ? { amount: options.length.amount }
+      : { duration: options.length.durationS }),
     requests: [
       {
         method: "PUT",
