@@ -51,7 +51,7 @@ export function settingsFor(
     intakeWarmupS: quick ? 3 : 5,
     intakeDurationS: quick ? 8 : 20,
     intakeOrgs: 20,
-    drainRequests: quick ? 400 : 1_000,
+    drainRequests: quick ? 300 : 1_000,
     backlogRows: quick ? 5_000 : 50_000,
     tableSizeContacts: flags.tableSize || !quick ? 1_000_000 : 0,
     workerConcurrency: 20,

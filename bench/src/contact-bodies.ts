@@ -38,10 +38,11 @@ export function updateBodies(tag: string, count: number, options: { knownDomains
   return Array.from({ length: count }, (_, i) => updateBody(personEmail(tag, i, options), i));
 }
 
-/** Warm-up people: one at each known company (creating its account), then free-mail people. */
-export function warmupEmails(tag: string, count: number): string[] {
-  return Array.from({ length: Math.max(count, knownDomainCount) }, (_, i) =>
-    i < knownDomainCount
+/** Warm-up people: with `knownDomains`, first one at each known company (creating its account). */
+export function warmupEmails(tag: string, count: number, options: { knownDomains: boolean }): string[] {
+  const known = options.knownDomains ? knownDomainCount : 0;
+  return Array.from({ length: Math.max(count, known) }, (_, i) =>
+    i < known
       ? `${tag}.w${i}@${knownDomain(i)}`
       : `${tag}.w${i}@${freeMailDomains[i % freeMailDomains.length]}`,
   );

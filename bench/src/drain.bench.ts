@@ -36,6 +36,8 @@ export interface DrainStack {
   api: HttpServerProcess;
   queue: UpsertQueueControl;
   workerEnv: Record<string, string>;
+  /** The known companies' accounts exist (the first warm-up created them). */
+  warmedUp: boolean;
 }
 
 export interface DrainContext {
@@ -59,6 +61,7 @@ export async function startDrainStack(context: DrainContext, database: BenchData
     org,
     api,
     queue,
+    warmedUp: false,
     workerEnv: {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
@@ -92,7 +95,10 @@ export async function runDrainPhase(
   const workers = startWorkers(options.workers, stack.workerEnv, context.cleanup);
   try {
     await waitForWorkers(queue, workers);
-    const warm = warmupEmails(`${options.tag}-warm`, 30 * options.workers);
+    // The first warm-up of an organisation creates the known companies' accounts; later ones
+    // only need to get each process's code paths compiled.
+    const warm = warmupEmails(`${options.tag}-warm`, 20 * options.workers, { knownDomains: !stack.warmedUp });
+    stack.warmedUp = true;
     log(`drain: warming up with ${warm.length} creates and updates`);
     await drainOnce(context, stack, workers, warm.map(createBody), "warm-up creates");
     await drainOnce(context, stack, workers, warm.map(updateBody), "warm-up updates");
@@ -185,33 +191,31 @@ async function waitForWorkers(queue: UpsertQueueControl, workers: AppProcess[]):
 }
 
 /**
- * Rows of other people, accepted through two more API processes under a queue prefix no worker
+ * Rows of other people, accepted through another API process under a queue prefix no worker
  * consumes (its jobs are then deleted): unwritten intake rows ahead of every later request, as a
- * large backlog leaves them. Two processes, because one is CPU-bound well below what Postgres
- * takes. Returns how many were accepted.
+ * large backlog leaves them. Returns how many were accepted.
  */
 export async function loadBacklog(context: DrainContext, stack: DrainStack, rows: number): Promise<number> {
   const { redis, cleanup } = context;
   const prefix = redis.newPrefix();
-  const env = { databaseUrl: stack.database.url, redisUrl: redis.url, queuePrefix: prefix };
-  const apis = await Promise.all([startProjectApi(env, cleanup), startProjectApi(env, cleanup)]);
-  // autocannon rather than putAll: many requests, and which people they are does not matter.
-  const loads = await Promise.all(
-    apis.map((api, n) =>
-      runIntakeLoad({
-        url: api.url,
-        keys: [stack.org.key],
-        connections: context.settings.connections / 2,
-        length: { amount: Math.ceil(rows / apis.length) },
-        tag: `backlog${n}`,
-        email: (tag, i) => personEmail(tag, i, { knownDomains: false }),
-        body: createBody,
-      }),
-    ),
+  const api = await startProjectApi(
+    { databaseUrl: stack.database.url, redisUrl: redis.url, queuePrefix: prefix },
+    cleanup,
   );
-  await Promise.all(apis.map((api) => api.process.stop()));
+  // autocannon rather than putAll: many requests, and which people they are does not matter.
+  const load = await runIntakeLoad({
+    url: api.url,
+    keys: [stack.org.key],
+    connections: context.settings.connections,
+    length: { amount: rows },
+    tag: "backlog",
+    email: (tag, i) => personEmail(tag, i, { knownDomains: false }),
+    body: createBody,
+  });
+  await api.process.stop();
   await redis.dropPrefix(prefix);
-  const refused = loads.reduce((sum, load) => sum + load.non2xx + load.errors, 0);
-  if (refused > 0) throw new Error(`backlog: ${refused} of ${rows} requests refused or failed`);
-  return loads.reduce((sum, load) => sum + load.responses, 0);
+  if (load.non2xx > 0 || load.errors > 0) {
+    throw new Error(`backlog: ${load.non2xx} of ${rows} requests refused, ${load.errors} failed`);
+  }
+  return load.responses;
 }
