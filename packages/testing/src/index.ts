@@ -4,10 +4,11 @@ export {
   createTestDatabase,
   type TestDatabase,
 } from "./create-test-database";
+export { dropDatabaseForcefully } from "./database-admin";
 export { dropQueuePrefix } from "./drop-queue-prefix";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
 export { type RawResponse, sendRawRequest } from "./send-raw-request";
-export { type AppProcess, startAppProcess } from "./start-app-process";
+export { type AppProcess, startAppProcess, startTsProcess } from "./start-app-process";
 export {
   type HttpStandIn,
   type RecordedRequest,
@@ -15,6 +16,11 @@ export {
   sendJson,
   startHttpStandIn,
 } from "./start-http-stand-in";
-export { type RedisServer, type StartRedisServerOptions, startRedisServer } from "./start-redis-server";
+export {
+  findFreePort,
+  type RedisServer,
+  type StartRedisServerOptions,
+  startRedisServer,
+} from "./start-redis-server";
 export { uniqueQueuePrefix } from "./unique-queue-prefix";
 export { type WaitForOptions, waitFor } from "./wait-for";

@@ -17,10 +17,18 @@ const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
 /** Starts `apps/<app>/src/main.ts` as its own Node process, as production runs it. */
 export function startAppProcess(app: "api" | "worker", env: Record<string, string>): AppProcess {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", `apps/${app}/src/main.ts`], {
+  // A free port for each worker's metrics, so test workers never collide on the default.
+  return startTsProcess(`apps/${app}/src/main.ts`, { LOG_LEVEL: "info", METRICS_PORT: "0", ...env });
+}
+
+/**
+ * Starts a TypeScript entry point (a path from the repository root) as its own Node process through
+ * tsx, with only PATH and `env` in its environment.
+ */
+export function startTsProcess(entry: string, env: Record<string, string>): AppProcess {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: repoRoot,
-    // A free port for each worker's metrics, so test workers never collide on the default.
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", METRICS_PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -195,7 +195,8 @@ function trackServer(child: ChildProcess): void {
   });
 }
 
-function findFreePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (another process may still take it). */
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
