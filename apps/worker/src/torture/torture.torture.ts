@@ -185,8 +185,9 @@ function startChaos(
       await sleep(intervalMs);
       const alive = stack.workers.filter((w) => w.isRunning() && w.output().includes("worker started"));
       const victim = alive[Math.floor(random() * alive.length)];
-      if (!running || !victim) break;
-      await act(victim);
+      if (!running) break;
+      // Every worker may be a replacement still starting up (slower than the interval): skip a turn.
+      if (victim) await act(victim);
     }
   })();
   return {
