@@ -51,6 +51,19 @@ export function regressionCases(fixtures: FuzzFixtures): FuzzCase[] {
       request: { kind: "http", method, path, headers: jsonHeaders(key), expectStatus: 400 },
     });
   }
+  // Found by the suite itself (seed 2001957862): an own `__proto__` key in an account upsert
+  // looked its message up on Object.prototype, and the 422 then failed to build.
+  cases.push({
+    name: "PUT /v1/accounts with an own __proto__ key",
+    request: {
+      kind: "http",
+      method: "PUT",
+      path: "/v1/accounts",
+      headers: jsonHeaders(key),
+      body: Buffer.from('{"__proto__": false, "domain": "acme.com"}'),
+      expectStatus: 422,
+    },
+  });
   const customField = (body: string) => ({
     kind: "http" as const,
     method: "POST",

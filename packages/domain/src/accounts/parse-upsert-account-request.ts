@@ -70,8 +70,10 @@ const knownFieldsShape = {
 function unknownFieldMessage(key: string): string {
   if (key.toLowerCase().startsWith("custom_field_"))
     return `${key}: custom fields on accounts are not supported by this service yet.`;
+  // Own keys only: `__proto__` (an own key of a parsed body) must not find Object.prototype.
+  const unsupported = Object.hasOwn(unsupportedFields, key) ? unsupportedFields[key] : undefined;
   return (
-    unsupportedFields[key] ??
+    unsupported ??
     `Unknown field ${JSON.stringify(key)}. Known fields are domain, name, linkedin_url, status and notes.`
   );
 }
