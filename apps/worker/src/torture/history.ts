@@ -17,7 +17,14 @@ export interface SentRequest {
  */
 export async function sendStreams(
   stack: Stack,
-  options: { streams: number; perStream: number; seed: number; pool: IdentityPool },
+  options: {
+    streams: number;
+    perStream: number;
+    seed: number;
+    pool: IdentityPool;
+    /** Told the number of answers so far, after each one. */
+    onAnswer?: (answered: number) => void;
+  },
 ): Promise<SentRequest[]> {
   const sent: SentRequest[] = [];
   await Promise.all(
@@ -26,6 +33,7 @@ export async function sendStreams(
       for (let index = 0; index < options.perStream; index += 1) {
         const { status, jobId } = await stack.put(randomUpsert(random, options.pool));
         sent.push({ stream, index, status, jobId });
+        options.onAnswer?.(sent.length);
       }
     }),
   );

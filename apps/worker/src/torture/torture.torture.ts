@@ -329,8 +329,22 @@ describe.sequential("torture", () => {
     try {
       const { pool, initial } = await createReferences(stack);
       const started = Date.now();
-      const sending = sendStreams(stack, { streams, perStream: total / streams, seed: seed + 4, pool });
-      await sleep(short ? 3_000 : 10_000);
+      // The outage begins once a quarter of the requests are answered, so intake meets it however
+      // fast it is (a fixed delay let the short run finish sending before it).
+      let quarterAnswered = () => {};
+      const quarter = new Promise<void>((resolve) => {
+        quarterAnswered = resolve;
+      });
+      const sending = sendStreams(stack, {
+        streams,
+        perStream: total / streams,
+        seed: seed + 4,
+        pool,
+        onAnswer: (answered) => {
+          if (answered >= total / 4) quarterAnswered();
+        },
+      });
+      await quarter;
       const outageEnd = Date.now() + outageMs;
       await postgresOutage(stack, outageMs);
       const sent = await sending;
