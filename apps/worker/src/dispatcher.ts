@@ -92,13 +92,15 @@ export function startDispatcher(options: {
 
     // Wake-ups a crashed worker never sent: the heads of waiting chains run now, not after their
     // (long) fallback delay.
-    const waiting = await findRunnableWaitingRequests(options.pool, {
-      acceptedBefore,
-      afterSeq: cursors.waiting,
-      limit: batchSize,
-    });
-    cursors.waiting = waiting.lastSeq === null ? 0n : waiting.lastSeq;
-    const woken = await options.producer.promoteMany(waiting.ids);
+    const waiting = nextWindow(
+      "waiting",
+      await findRunnableWaitingRequests(options.pool, {
+        acceptedBefore,
+        afterSeq: cursors.waiting,
+        limit: batchSize,
+      }),
+    );
+    const woken = await options.producer.promoteMany(waiting.filter((row) => row.head).map((row) => row.id));
     if (woken > 0) log.info({ woken }, "woke waiting requests whose turn had come");
     return recreated + enrichments;
   };

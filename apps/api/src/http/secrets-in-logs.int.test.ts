@@ -1,7 +1,7 @@
-import { Writable } from "node:stream";
 import { createOrganization } from "@upsert/db";
 import { createTestDatabase, type TestDatabase, uniqueQueuePrefix, waitFor } from "@upsert/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { type CapturedLogs, captureLogs } from "../testing/capture-logs";
 import { startTestApi, type TestApi } from "../testing/start-test-api";
 
 // Issue 9: a key sent as X-Api-Key or ?api_key= was logged in full. Here a real, valid key is sent
@@ -12,21 +12,17 @@ let database: TestDatabase;
 let api: TestApi;
 let secret: string;
 const queuePrefix = uniqueQueuePrefix();
-const logLines: string[] = [];
+let logs: CapturedLogs;
+const logLines = () => logs.text().split("\n").filter(Boolean);
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const logStream = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  });
+  logs = captureLogs("trace");
   api = await startTestApi({
     databaseUrl: database.url,
     redisUrl: "redis://127.0.0.1:6379",
     queuePrefix,
-    logStream,
+    logger: logs.logger,
   });
   secret = (await createOrganization(api.db.prisma, { name: "Leaky" })).apiKey.secret;
 });
@@ -140,13 +136,13 @@ it("a key sent anywhere but Authorization authenticates nothing, and no log line
   }
 
   // pino-http logs a request when its response finishes, which may be just after the client has it.
-  const requestLines = () => logLines.filter((line) => /"msg":"request (completed|errored)"/.test(line));
+  const requestLines = () => logLines().filter((line) => /"msg":"request (completed|errored)"/.test(line));
   await waitFor(() => requestLines().length === attempts.length, {
     timeoutMs: 5_000,
     message: "requests not all logged",
   });
 
-  expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
+  expect(logLines().filter((line) => line.includes(secret))).toEqual([]);
   const logged = requestLines().map(
     (line) => JSON.parse(line) as { req: { url: string; headers: Record<string, string> } },
   );

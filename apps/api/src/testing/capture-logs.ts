@@ -1,5 +1,4 @@
-import type { Logger } from "@upsert/config";
-import { pino } from "pino";
+import { createLogger, type Logger } from "@upsert/config";
 
 export interface CapturedLogs {
   logger: Logger;
@@ -9,18 +8,22 @@ export interface CapturedLogs {
   text(): string;
 }
 
-/** A real pino logger at `debug` that keeps its lines in memory, for tests that assert on logs. */
-export function captureLogs(): CapturedLogs {
+/**
+ * The project's logger (its redaction included) keeping its lines in memory, for tests that
+ * assert on logs.
+ */
+export function captureLogs(level = "debug"): CapturedLogs {
   const raw: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: "debug" },
-    {
+  const logger = createLogger({
+    name: "api-test",
+    level,
+    destination: {
       write(line: string) {
         raw.push(line);
         lines.push(JSON.parse(line) as Record<string, unknown>);
       },
     },
-  );
+  });
   return { logger, lines, text: () => raw.join("") };
 }

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger, type DestinationStream, type Logger } from "@upsert/config";
+import { createLogger, type Logger } from "@upsert/config";
 import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createJobProducer,
@@ -40,20 +40,14 @@ export async function startTestApi(options: {
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
-  /** Capture the API's log lines (at `logLevel`, default "trace") instead of discarding them. */
-  logStream?: DestinationStream;
-  logLevel?: string;
-  /** Or where the app logs (by default nowhere unless TEST_LOG_LEVEL is set). */
+  /** Where the app logs (see captureLogs); by default nowhere unless TEST_LOG_LEVEL is set. */
   logger?: Logger;
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
   intakeOutcomeDeadlineMs?: number;
 }): Promise<TestApi> {
   const logger =
-    options.logger ??
-    (options.logStream
-      ? createLogger({ name: "api-test", level: options.logLevel ?? "trace", destination: options.logStream })
-      : createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+    options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});

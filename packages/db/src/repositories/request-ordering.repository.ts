@@ -16,16 +16,15 @@ export async function hasEarlierUnwrittenRequest(
 }
 
 /**
- * Queued requests at the head of every chain they are in (no earlier unwritten request shares an
- * ordering key), accepted before `acceptedBefore`, with seq after `afterSeq`: the ones whose
- * wake-up a crashed worker may have lost. Bounded: at most `limit` candidates are looked at, so a
- * pass costs the same however deep the backlog; the caller moves `afterSeq` on (`lastSeq`, null
- * once the end is reached).
+ * A window of queued requests accepted before `acceptedBefore`, with seq after `afterSeq` (at most
+ * `limit`, in seq order), each marked `head` when no earlier unwritten request shares an ordering
+ * key with it: the ones whose wake-up a crashed worker may have lost. Bounded, so a pass costs the
+ * same however deep the backlog; the caller moves `afterSeq` on.
  */
 export async function findRunnableWaitingRequests(
   db: Queryable,
   input: { acceptedBefore: Date; afterSeq: bigint; limit: number },
-): Promise<{ ids: string[]; lastSeq: bigint | null }> {
+): Promise<{ id: string; seq: bigint; head: boolean }[]> {
   const rows = await runStatement<{ id: string; seq: string; head: boolean }>(
     db,
     "find_runnable_waiting_requests",
@@ -39,11 +38,7 @@ export async function findRunnableWaitingRequests(
            ORDER BY seq LIMIT $3) r`,
     [input.acceptedBefore, input.afterSeq, input.limit],
   );
-  const last = rows.at(-1);
-  return {
-    ids: rows.filter((row) => row.head).map((row) => row.id),
-    lastSeq: last && rows.length === input.limit ? BigInt(last.seq) : null,
-  };
+  return rows.map((row) => ({ id: row.id, seq: BigInt(row.seq), head: row.head }));
 }
 
 /**
