@@ -24,6 +24,11 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
   // An idle client's error (the server went away) must not crash the process; the next query
   // reports it to its caller.
   pool.on("error", () => {});
+  // A held client's error is reported to the query in flight, but pg also emits it as an event,
+  // and an unheard event crashes the process. Prisma's adapter listens on a transaction's client
+  // only after `await pool.connect()`, a gap a termination notice can fall into (see
+  // checkOutClient), so every client is heard from the moment it connects.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

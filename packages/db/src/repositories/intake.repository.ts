@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Pool } from "../create-db";
 import { IntakeOutcomeUnknownError, isDatabaseUnavailableError } from "../errors";
 import type { JobStage, JobStatus, Prisma, PrismaClient } from "../generated/prisma/client";
+import { type CheckedOutClient, checkOutClient } from "../statements/check-out-client";
 
 export type { JobStage, JobStatus };
 
@@ -134,19 +135,12 @@ export async function acceptRequests(
   const ids = inputs.map(() => uuidv7());
   const notRecorded = (error: unknown): AcceptRequestResult[] => inputs.map(() => ({ ok: false, error }));
 
-  let client: PoolClient;
+  let held: CheckedOutClient;
   try {
-    client = await pool.connect();
+    held = await checkOutClient(pool);
   } catch (err) {
     return notRecorded(err); // nothing was sent
   }
-  // The server process running the statement, from the connection's BackendKeyData (pg keeps it
-  // as `processID`; its types omit it).
-  const backendPid = (client as PoolClient & { processID?: number | null }).processID ?? null;
-  // A checked-out client reports a dead socket as an 'error' event besides rejecting the query;
-  // unheard, that event would crash the process.
-  const onError = () => {};
-  client.on("error", onError);
   let rows: (AcceptedRow & { ord: number; outcome: AcceptRequestOutcome["kind"] })[];
   try {
     const batch = inputs.map((input, i) => ({
@@ -158,17 +152,15 @@ export async function acceptRequests(
       identity_keys: input.identityKeys,
       idempotency_key: input.idempotencyKey ?? null,
     }));
-    const result = await client.query({
+    const result = await held.client.query({
       ...acceptStatement,
       values: [JSON.stringify(batch), options.idempotencyWindowMs],
     });
     rows = result.rows;
-    client.removeListener("error", onError);
-    client.release();
+    held.release();
   } catch (err) {
-    client.removeListener("error", onError);
     const connectionLost = isDatabaseUnavailableError(err);
-    client.release(connectionLost ? (err as Error) : undefined);
+    held.release(connectionLost ? (err as Error) : undefined);
     if (!connectionLost) {
       // The server rejected the statement, so its transaction rolled back and nothing of the
       // batch was recorded. One bad request must not fail the others: run them one by one.
@@ -176,7 +168,7 @@ export async function acceptRequests(
       return (await Promise.all(inputs.map((input) => acceptRequests(pool, [input], options)))).flat();
     }
     const deadlineAt = Date.now() + options.outcomeDeadlineMs;
-    const committed = await settleOutcome(pool, ids, backendPid, deadlineAt);
+    const committed = await settleOutcome(pool, ids, held.backendPid, deadlineAt);
     if (!committed) return ids.map((id) => ({ ok: false, error: new IntakeOutcomeUnknownError(id, err) }));
     // The batch committed as a whole or not at all. A request that replayed an earlier one
     // recorded nothing of its own either way, so "not recorded" is true of it too.
@@ -238,18 +230,14 @@ async function withClient<T>(
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
-  const onError = () => {};
-  const run = pool.connect().then(async (client) => {
-    client.on("error", onError);
+  const run = checkOutClient(pool).then(async ({ client, release }) => {
     try {
       if (timedOut) throw new Error("timed out");
       const value = await work(client);
-      client.removeListener("error", onError);
-      client.release();
+      release();
       return value;
     } catch (err) {
-      client.removeListener("error", onError);
-      client.release(err instanceof Error ? err : new Error(String(err)));
+      release(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
   });
