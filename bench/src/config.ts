@@ -42,7 +42,7 @@ export interface BenchSettings {
 
 export function settingsFor(
   mode: BenchMode,
-  flags: { tableSize: boolean; sharedRedis: boolean },
+  flags: { tableSize: boolean; sharedRedis: boolean; workerConcurrency?: number | undefined },
 ): BenchSettings {
   const quick = mode === "quick";
   return {
@@ -54,7 +54,7 @@ export function settingsFor(
     drainRequests: quick ? 300 : 1_000,
     backlogRows: quick ? 5_000 : 50_000,
     tableSizeContacts: flags.tableSize || !quick ? 1_000_000 : 0,
-    workerConcurrency: 20,
+    workerConcurrency: flags.workerConcurrency ?? 20,
     workerPoolSize: 10,
     drainDeadlineMs: quick ? 45_000 : 150_000,
     pgbenchClients: 4,

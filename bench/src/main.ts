@@ -18,14 +18,24 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     "table-size": { type: "boolean", default: false },
     "shared-redis": { type: "boolean", default: false },
+    "worker-concurrency": { type: "string" },
   },
 });
 const env = benchEnvSchema.parse(process.env);
 const settings = settingsFor(flags.quick ? "quick" : "full", {
   tableSize: flags["table-size"],
   sharedRedis: flags["shared-redis"],
+  workerConcurrency: parseConcurrency(flags["worker-concurrency"]),
 });
 const startedAt = new Date();
+
+function parseConcurrency(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--worker-concurrency must be a positive integer, got "${value}"`);
+  return n;
+}
 const loadAtStart = loadavg()[0] ?? 0;
 const log = (line: string) =>
   process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1_000).toFixed(0)}s] ${line}\n`);
