@@ -39,7 +39,12 @@ export {
   writeReenrichment,
 } from "./repositories/contact-writes.repository";
 export { findContactDetails } from "./repositories/contacts.repository";
-export { createCustomField, listCustomFields } from "./repositories/custom-fields.repository";
+export {
+  createCustomField,
+  deleteCustomField,
+  findCustomField,
+  listCustomFields,
+} from "./repositories/custom-fields.repository";
 export {
   applyEnrichment,
   type EnrichmentApplied,
@@ -81,7 +86,7 @@ export {
   hasEarlierUnwrittenRequest,
   releaseLease,
 } from "./repositories/request-ordering.repository";
-export { createTag, listTags } from "./repositories/tags.repository";
+export { createTag, deleteTag, findTag, listTags, updateTag } from "./repositories/tags.repository";
 export type { AccountRow, ContactRow } from "./statements/records";
 export {
   type OrderedWrite,

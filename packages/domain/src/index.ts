@@ -120,7 +120,10 @@ export {
   customFieldEntities,
   customFieldLimits,
   customFieldTypes,
+  type ListCustomFieldsQuery,
+  listCustomFieldsQuerySchema,
   parseCreateCustomFieldRequest,
+  parseListCustomFieldsQuery,
 } from "./custom-fields/create-custom-field-request";
 export {
   type CustomFieldDetails,
@@ -162,8 +165,11 @@ export {
   normaliseTagName,
   parseCreateTagRequest,
   parseListTagsQuery,
+  parseUpdateTagRequest,
   type TagObject,
   tagNameMaxLength,
   tagObjects,
+  type UpdateTagRequest,
+  updateTagRequestSchema,
 } from "./tags/create-tag-request";
 export { type TagDetails, type TagResponse, toTagResponse } from "./tags/tag-response";

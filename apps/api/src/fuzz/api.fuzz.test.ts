@@ -9,6 +9,7 @@ import {
   describeFuzzRequest,
   type FuzzCase,
   type FuzzFixtures,
+  type FuzzRequest,
   type FuzzResponse,
   problemWith,
   sendFuzzRequest,
@@ -124,11 +125,29 @@ async function definitionIds(): Promise<Set<string>> {
 }
 
 /** What the answers say was accepted: job ids of 2xx intake answers, ids of 201s. */
-function acceptedBy(responses: FuzzResponse[]): { jobIds: Set<string>; createdIds: Set<string> } {
+// The definitions' own paths, with the id when there is one (the router matches case-insensitively).
+const definitionPath = /^\/v1\/(?:tags|custom-fields)\/?(?:([^/?#]+)\/?)?(?:[?#]|$)/i;
+
+/**
+ * What the answers say was done: requests accepted (their job ids), and tags or custom fields
+ * created (a POST to their collection answered 2xx with an id) or deleted (a DELETE of one
+ * answered 204).
+ */
+function acceptedBy(answered: { request: FuzzRequest; res: FuzzResponse }[]): {
+  jobIds: Set<string>;
+  createdIds: Set<string>;
+  deletedIds: Set<string>;
+} {
   const jobIds = new Set<string>();
   const createdIds = new Set<string>();
-  for (const res of responses) {
-    if (res.status === null || res.status < 200 || res.status >= 300) continue;
+  const deletedIds = new Set<string>();
+  for (const { request, res } of answered) {
+    if (res.status === null || res.status < 200 || res.status >= 300 || request.kind !== "http") continue;
+    const definition = definitionPath.exec(request.path);
+    if (definition && request.method === "DELETE" && res.status === 204 && definition[1]) {
+      deletedIds.add(decodeURIComponent(definition[1]).toLowerCase());
+      continue;
+    }
     let data: { job_id?: unknown; id?: unknown } | undefined;
     try {
       data = (JSON.parse(res.body) as { data?: typeof data }).data;
@@ -136,9 +155,11 @@ function acceptedBy(responses: FuzzResponse[]): { jobIds: Set<string>; createdId
       continue;
     }
     if (typeof data?.job_id === "string") jobIds.add(data.job_id);
-    if (res.status === 201 && typeof data?.id === "string") createdIds.add(data.id);
+    if (definition && !definition[1] && request.method === "POST" && typeof data?.id === "string") {
+      createdIds.add(data.id);
+    }
   }
-  return { jobIds, createdIds };
+  return { jobIds, createdIds, deletedIds };
 }
 
 const sortedDifference = (a: Set<string>, b: Set<string>) => [...a].filter((id) => !b.has(id)).sort();
@@ -159,12 +180,12 @@ it(
     console.log(runLine);
     task.meta.summary = runLine;
 
-    const responses: FuzzResponse[] = [];
+    const answered: { request: FuzzRequest; res: FuzzResponse }[] = [];
     const failures: string[] = [];
     const statusCounts = new Map<string, number>();
     for (const fuzzCase of cases) {
       const res = await sendFuzzRequest(api.url, fuzzCase.request, requestTimeoutMs);
-      responses.push(res);
+      answered.push({ request: fuzzCase.request, res });
       const status = res.status === null ? "none" : String(res.status);
       statusCounts.set(status, (statusCounts.get(status) ?? 0) + 1);
       const problem = problemWith(fuzzCase.request, res);
@@ -172,11 +193,11 @@ it(
         failures.push(`${fuzzCase.name}: ${problem}\n    ${describeFuzzRequest(fuzzCase.request)}`);
     }
 
-    const { jobIds, createdIds } = acceptedBy(responses);
+    const { jobIds, createdIds, deletedIds } = acceptedBy(answered);
     const statuses = [...statusCounts].sort(([a], [b]) => a.localeCompare(b));
     console.log(
       `fuzz: answers by status ${statuses.map(([status, count]) => `${status}: ${count}`).join(", ")}; ` +
-        `${jobIds.size} requests accepted, ${createdIds.size} tags or custom fields created; ${failures.length} failed (seed ${seed})`,
+        `${jobIds.size} requests accepted, ${createdIds.size} tags or custom fields created, ${deletedIds.size} deleted; ${failures.length} failed (seed ${seed})`,
     );
     task.meta.summary = `${runLine}; ${failures.length} failed`;
     expect.soft(failures.slice(0, 25), `${failures.length} of ${cases.length} cases failed`).toEqual([]);
@@ -189,7 +210,9 @@ it(
     expect.soft(sortedDifference(intakeAfter, expectedIntake), "intake rows no answer accepted").toEqual([]);
     expect.soft(sortedDifference(expectedIntake, intakeAfter), "accepted requests without a row").toEqual([]);
     const definitionsAfter = await definitionIds();
-    const expectedDefinitions = new Set([...definitionsBefore, ...createdIds]);
+    const expectedDefinitions = new Set(
+      [...definitionsBefore, ...createdIds].filter((id) => !deletedIds.has(id)),
+    );
     expect
       .soft(sortedDifference(definitionsAfter, expectedDefinitions), "tags or fields no answer created")
       .toEqual([]);

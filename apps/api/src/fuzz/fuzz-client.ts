@@ -140,6 +140,7 @@ export function problemWith(fuzz: FuzzRequest, res: FuzzResponse): string | null
   if (stackFramePattern.test(res.body)) return `the body shows internals: ${res.body.slice(0, 300)}`;
   const method = fuzz.kind === "http" ? fuzz.method : "";
   if (method === "HEAD") return null;
+  if (res.status === 204) return res.body === "" ? null : `a 204 with a body: ${res.body.slice(0, 300)}`;
   if (is2xx && method === "OPTIONS" && typeof res.headers.allow === "string") return null;
   if (is2xx && fuzz.kind === "http" && /^\/metrics\/?([?#]|$)/i.test(fuzz.path)) return null;
   const contentType = String(res.headers["content-type"] ?? "");

@@ -431,6 +431,11 @@ const pathVariant = fc.oneof(
   },
 );
 
+const customFieldIdsOf = (fixtures: FuzzFixtures) =>
+  [fixtures.customFields.numberKey, fixtures.customFields.enumKey].map((key) =>
+    key.slice("custom_field_".length),
+  );
+
 interface RouteSpec {
   /** How often, relative to the others: the intake routes get the most. */
   weight: number;
@@ -445,7 +450,20 @@ function routeSpecs(fixtures: FuzzFixtures): RouteSpec[] {
     { weight: 4, method: "PUT", path: fc.constant("/v1/accounts"), body: accountBody() },
     { weight: 2, method: "POST", path: fc.constant("/v1/tags"), body: tagBody },
     { weight: 1, method: "GET", path: query.map((q) => `/v1/tags${q}`) },
+    { weight: 1, method: "GET", path: idSegment(fixtures.tagIds).map((id) => `/v1/tags/${id}`) },
+    {
+      weight: 1,
+      method: "PATCH",
+      path: idSegment(fixtures.tagIds).map((id) => `/v1/tags/${id}`),
+      body: tagBody,
+    },
     { weight: 2, method: "POST", path: fc.constant("/v1/custom-fields"), body: customFieldBody },
+    { weight: 1, method: "GET", path: query.map((q) => `/v1/custom-fields${q}`) },
+    {
+      weight: 1,
+      method: "GET",
+      path: idSegment(customFieldIdsOf(fixtures)).map((id) => `/v1/custom-fields/${id}`),
+    },
     { weight: 1, method: "GET", path: idSegment(fixtures.contactIds).map((id) => `/v1/contacts/${id}`) },
     {
       weight: 2,

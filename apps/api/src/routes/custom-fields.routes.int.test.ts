@@ -125,3 +125,85 @@ describe("POST /v1/custom-fields", () => {
     expect((res.body as ErrorBody).error.details?.map((d) => d.path)).toEqual(paths);
   });
 });
+
+type Field = { id: string; key: string; entity: string; name: string; type: string; options: string[] };
+
+describe("GET /v1/custom-fields, GET and DELETE /v1/custom-fields/{id}", () => {
+  it("lists the caller's fields oldest first, optionally of one entity; a bad entity → 422", async () => {
+    const other = await createOrganization(api.db.prisma, { name: "Field lister" });
+    const otherKey = other.apiKey.secret;
+    const first = (
+      (await postField({ entity: "contacts", name: "First", type: "string" }, otherKey)).body as {
+        data: Field;
+      }
+    ).data;
+    const second = (
+      (await postField({ entity: "contacts", name: "Second", type: "number" }, otherKey)).body as {
+        data: Field;
+      }
+    ).data;
+
+    const all = await api.call("GET", "/v1/custom-fields", { key: otherKey });
+    expect(all.status).toBe(200);
+    expect((all.body as { data: Field[] }).data).toEqual([first, second]);
+    const contacts = await api.call("GET", "/v1/custom-fields?entity=contacts", { key: otherKey });
+    expect((contacts.body as { data: Field[] }).data.map((f) => f.name)).toEqual(["First", "Second"]);
+
+    const bad = await api.call("GET", "/v1/custom-fields?entity=leads", { key: otherKey });
+    expect(bad.status).toBe(422);
+    expect((bad.body as ErrorBody).error.details?.map((d) => d.path)).toEqual(["entity"]);
+  });
+
+  it("gets one field; an unknown, malformed or other org's id → 404 not_found", async () => {
+    const field = (
+      (await postField({ entity: "contacts", name: "Lookup", type: "boolean" })).body as { data: Field }
+    ).data;
+    const res = await api.call("GET", `/v1/custom-fields/${field.id}`, { key });
+    expect(res.status).toBe(200);
+    expect((res.body as { data: Field }).data).toEqual(field);
+    const other = await createOrganization(api.db.prisma, { name: "Field peeker" });
+    for (const [id, withKey] of [
+      ["0190b9f0-0000-7000-8000-000000000000", key],
+      ["nope", key],
+      [field.id, other.apiKey.secret],
+    ] as const) {
+      const miss = await api.call("GET", `/v1/custom-fields/${id}`, { key: withKey });
+      expect(miss.status).toBe(404);
+      expect((miss.body as ErrorBody).error.code).toBe("not_found");
+    }
+  });
+
+  it("deletes a field → 204, and its values are gone from every contact; other fields' values stay", async () => {
+    const doomed = (
+      (await postField({ entity: "contacts", name: "Doomed", type: "string" })).body as { data: Field }
+    ).data;
+    const kept = (
+      (await postField({ entity: "contacts", name: "Kept", type: "string" })).body as { data: Field }
+    ).data;
+    const orgId = (await api.db.prisma.customField.findUniqueOrThrow({ where: { id: doomed.id } })).orgId;
+    const contact = await api.db.prisma.contact.create({
+      data: {
+        id: "0190b9f0-0000-7000-8000-0000000000f1",
+        orgId,
+        email: "valued@acme.com",
+        emailNormalized: "valued@acme.com",
+        customFields: { [doomed.key]: "secret", [kept.key]: "stays" },
+        fieldProvenance: { [doomed.key]: "request", [kept.key]: "request" },
+      },
+    });
+
+    const res = await api.call("DELETE", `/v1/custom-fields/${doomed.id}`, { key });
+    expect(res.status).toBe(204);
+    expect((await api.call("GET", `/v1/custom-fields/${doomed.id}`, { key })).status).toBe(404);
+    expect((await api.call("DELETE", `/v1/custom-fields/${doomed.id}`, { key })).status).toBe(404);
+
+    const read = (await api.call("GET", `/v1/contacts/${contact.id}`, { key })).body as {
+      data: Record<string, unknown>;
+    };
+    expect(read.data[doomed.key]).toBeUndefined();
+    expect(read.data[kept.key]).toBe("stays");
+    const stored = await api.db.prisma.contact.findUniqueOrThrow({ where: { id: contact.id } });
+    expect(stored.customFields).toEqual({ [kept.key]: "stays" });
+    expect(stored.fieldProvenance).toEqual({ [kept.key]: "request" });
+  });
+});

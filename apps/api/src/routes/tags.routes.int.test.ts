@@ -28,9 +28,9 @@ type Tag = { id: string; name: string; color: string | null; object: string };
 const postTag = (body: unknown, withKey = key) => api.call("POST", "/v1/tags", { key: withKey, body });
 
 describe("POST /v1/tags", () => {
-  it("creates a tag: 201 with Monaco's TagResponse and the object", async () => {
+  it("creates a tag: 200 (as Monaco) with Monaco's TagResponse and the object", async () => {
     const res = await postTag({ object: "accounts", name: "Enterprise", color: "blue" });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     const { data, meta } = res.body as { data: Tag; meta: { timestamp: string } };
     expect(data).toEqual({ id: expect.any(String), name: "Enterprise", color: "blue", object: "accounts" });
     expect(data.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -39,12 +39,12 @@ describe("POST /v1/tags", () => {
 
   it("answers the trailing-slash path Monaco documents, with color null when not given", async () => {
     const res = await api.call("POST", "/v1/tags/", { key, body: { object: "contacts", name: "Slash" } });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(200);
     expect((res.body as { data: Tag }).data.color).toBeNull();
   });
 
   it("refuses a duplicate name for the same object, whatever its case → 409 conflict", async () => {
-    expect((await postTag({ object: "contacts", name: "Hot Lead" })).status).toBe(201);
+    expect((await postTag({ object: "contacts", name: "Hot Lead" })).status).toBe(200);
     for (const name of ["Hot Lead", "hot lead", "HOT LEAD", "  Hot Lead  "]) {
       const res = await postTag({ object: "contacts", name, color: "red" });
       expect(res.status).toBe(409);
@@ -57,9 +57,9 @@ describe("POST /v1/tags", () => {
 
   it("allows the same name for another object type and in another org", async () => {
     await postTag({ object: "contacts", name: "Shared" });
-    expect((await postTag({ object: "opportunities", name: "Shared" })).status).toBe(201);
+    expect((await postTag({ object: "opportunities", name: "Shared" })).status).toBe(200);
     const other = await createOrganization(api.db.prisma, { name: "Other" });
-    expect((await postTag({ object: "contacts", name: "Shared" }, other.apiKey.secret)).status).toBe(201);
+    expect((await postTag({ object: "contacts", name: "Shared" }, other.apiKey.secret)).status).toBe(200);
   });
 
   it("lists every problem of an invalid body → 422 with details", async () => {
@@ -103,7 +103,7 @@ describe("POST /v1/tags", () => {
   });
 
   it("accepts a 100-character name", async () => {
-    expect((await postTag({ object: "contacts", name: "b".repeat(100) })).status).toBe(201);
+    expect((await postTag({ object: "contacts", name: "b".repeat(100) })).status).toBe(200);
   });
 
   it("refuses a body that is not JSON → 415", async () => {
@@ -142,5 +142,113 @@ describe("GET /v1/tags", () => {
     const res = await api.call("GET", "/v1/tags?object=leads", { key });
     expect(res.status).toBe(422);
     expect((res.body as ErrorBody).error.details?.map((d) => d.path)).toEqual(["object"]);
+  });
+});
+
+describe("GET, PATCH and DELETE /v1/tags/{id}", () => {
+  const newTag = async (name: string, object = "contacts", withKey = key) =>
+    ((await postTag({ object, name, color: "blue" }, withKey)).body as { data: Tag }).data;
+
+  it("gets one tag; an unknown, malformed or other org's id → 404 not_found", async () => {
+    const tag = await newTag("Single");
+    const res = await api.call("GET", `/v1/tags/${tag.id}`, { key });
+    expect(res.status).toBe(200);
+    expect((res.body as { data: Tag }).data).toEqual(tag);
+
+    const other = await createOrganization(api.db.prisma, { name: "Peeker" });
+    for (const [id, withKey] of [
+      ["0190b9f0-0000-7000-8000-000000000000", key],
+      ["not-a-uuid", key],
+      [tag.id, other.apiKey.secret],
+    ] as const) {
+      const miss = await api.call("GET", `/v1/tags/${id}`, { key: withKey });
+      expect(miss.status).toBe(404);
+      expect((miss.body as ErrorBody).error.code).toBe("not_found");
+    }
+  });
+
+  it("renames and recolours; null name keeps it, null color clears it; the object stays", async () => {
+    const tag = await newTag("Renamable");
+    const renamed = await api.call("PATCH", `/v1/tags/${tag.id}`, {
+      key,
+      body: { name: "Strategic Enterprise" },
+    });
+    expect(renamed.status).toBe(200);
+    expect((renamed.body as { data: Tag }).data).toEqual({ ...tag, name: "Strategic Enterprise" });
+
+    const recoloured = await api.call("PATCH", `/v1/tags/${tag.id}`, {
+      key,
+      body: { name: null, color: "purple" },
+    });
+    expect((recoloured.body as { data: Tag }).data).toEqual({
+      ...tag,
+      name: "Strategic Enterprise",
+      color: "purple",
+    });
+
+    const cleared = await api.call("PATCH", `/v1/tags/${tag.id}/`, { key, body: { color: null } });
+    expect((cleared.body as { data: Tag }).data.color).toBeNull();
+    const unchanged = await api.call("PATCH", `/v1/tags/${tag.id}`, { key, body: {} });
+    expect(unchanged.status).toBe(200);
+    expect((unchanged.body as { data: Tag }).data).toEqual({
+      ...tag,
+      name: "Strategic Enterprise",
+      color: null,
+    });
+    expect((await api.call("GET", `/v1/tags/${tag.id}`, { key })).body).toMatchObject({
+      data: { name: "Strategic Enterprise", color: null, object: "contacts" },
+    });
+  });
+
+  it("refuses a rename onto another tag's name (any case) → 409, and a bad body → 422; nothing changes", async () => {
+    await newTag("Taken Name");
+    const tag = await newTag("Mine");
+    const clash = await api.call("PATCH", `/v1/tags/${tag.id}`, { key, body: { name: "TAKEN NAME" } });
+    expect(clash.status).toBe(409);
+    expect((clash.body as ErrorBody).error.code).toBe("conflict");
+
+    const bad = await api.call("PATCH", `/v1/tags/${tag.id}`, {
+      key,
+      body: { name: "No-Dashes!", color: "orange", object: "accounts" },
+    });
+    expect(bad.status).toBe(422);
+    expect((bad.body as ErrorBody).error.details?.map((d) => d.path).sort()).toEqual([
+      "color",
+      "name",
+      "object",
+    ]);
+    expect((await api.call("GET", `/v1/tags/${tag.id}`, { key })).body).toMatchObject({
+      data: { name: "Mine", color: "blue" },
+    });
+    const missing = await api.call("PATCH", "/v1/tags/0190b9f0-0000-7000-8000-000000000000", {
+      key,
+      body: { name: "Ghost" },
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it("deletes a tag → 204, and it is gone from the contacts it was on", async () => {
+    const tag = await newTag("Doomed");
+    const kept = await newTag("Kept");
+    const orgId = (await api.db.prisma.tag.findUniqueOrThrow({ where: { id: tag.id } })).orgId;
+    const contact = await api.db.prisma.contact.create({
+      data: {
+        id: "0190b9f0-0000-7000-8000-0000000000c1",
+        orgId,
+        email: "tagged@acme.com",
+        emailNormalized: "tagged@acme.com",
+      },
+    });
+    await api.db.prisma.contactTag.createMany({
+      data: [tag.id, kept.id].map((tagId) => ({ contactId: contact.id, tagId })),
+    });
+
+    const res = await api.call("DELETE", `/v1/tags/${tag.id}`, { key });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe("");
+    expect((await api.call("GET", `/v1/tags/${tag.id}`, { key })).status).toBe(404);
+    expect((await api.call("DELETE", `/v1/tags/${tag.id}`, { key })).status).toBe(404);
+    const read = await api.call("GET", `/v1/contacts/${contact.id}`, { key });
+    expect((read.body as { data: { tags: string[] } }).data.tags).toEqual(["Kept"]);
   });
 });

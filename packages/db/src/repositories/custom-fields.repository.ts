@@ -1,5 +1,11 @@
-import { type CreateCustomFieldRequest, type CustomFieldDetails, DomainError } from "@upsert/domain";
-import { v7 as uuidv7 } from "uuid";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type CreateCustomFieldRequest,
+  type CustomFieldDetails,
+  customFieldKeyOf,
+  DomainError,
+} from "@upsert/domain";
+import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import { type PrismaClient, Prisma as PrismaNs } from "../generated/prisma/client";
 
 const customFieldSelect = {
@@ -45,15 +51,61 @@ export async function createCustomField(
   }
 }
 
-/** The org's custom fields of one entity, oldest first (ids are UUIDv7, so they break ties in order). */
+/** The org's custom fields (of one entity, when given), oldest first (ids are UUIDv7, so they break ties in order). */
 export async function listCustomFields(
   prisma: PrismaClient,
   orgId: string,
-  entity: string,
+  entity?: string,
 ): Promise<CustomFieldDetails[]> {
   return prisma.customField.findMany({
-    where: { orgId, entity },
+    where: { orgId, ...(entity === undefined ? {} : { entity }) },
     select: customFieldSelect,
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
+}
+
+/** One of the org's custom fields; null for an unknown id, another org's field or a malformed id alike. */
+export async function findCustomField(
+  prisma: PrismaClient,
+  orgId: string,
+  id: string,
+): Promise<CustomFieldDetails | null> {
+  if (!isUuid(id)) return null;
+  return prisma.customField.findFirst({ where: { id, orgId }, select: customFieldSelect });
+}
+
+/** How long a delete waits for writes that may still have seen the field (each is one short statement). */
+const inFlightWritesDeadlineMs = 10_000;
+
+/**
+ * Deletes one of the org's custom fields and its values on every contact; false when there was
+ * no such field. From the moment the definition is gone, a write naming the field fails (its
+ * snapshot no longer matches, and replanning finds the field unknown). A write that read the
+ * definition just before may still be committing, so the values are removed only once every
+ * transaction that was running when the definition went has ended: then none can add one back.
+ */
+export async function deleteCustomField(prisma: PrismaClient, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const { count } = await prisma.customField.deleteMany({ where: { id, orgId } });
+  if (count === 0) return false;
+  await waitForTransactionsRunningNow(prisma);
+  const key = customFieldKeyOf(id);
+  await prisma.$executeRaw`
+    UPDATE contacts
+       SET custom_fields = custom_fields - ${key}::text, field_provenance = field_provenance - ${key}::text
+     WHERE org_id = ${orgId}::uuid AND custom_fields ? ${key}::text`;
+  return true;
+}
+
+async function waitForTransactionsRunningNow(prisma: PrismaClient): Promise<void> {
+  const [snapshot] = await prisma.$queryRaw<{ xids: string[] }[]>`
+    SELECT coalesce(array_agg(x::text), '{}') AS xids FROM pg_snapshot_xip(pg_current_snapshot()) AS x`;
+  const xids = snapshot?.xids ?? [];
+  const deadline = Date.now() + inFlightWritesDeadlineMs;
+  while (xids.length > 0 && Date.now() < deadline) {
+    const [running] = await prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM unnest(${xids}::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`;
+    if ((running?.n ?? 0) === 0) return;
+    await sleep(20);
+  }
 }

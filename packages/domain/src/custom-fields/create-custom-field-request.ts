@@ -104,3 +104,18 @@ function checkOptions(body: { type?: unknown; options?: unknown }, ctx: z.Refine
 function isCustomFieldType(value: unknown): value is CustomFieldType {
   return (customFieldTypes as readonly unknown[]).includes(value);
 }
+
+/** The query of `GET /v1/custom-fields`: an optional `entity` filter. Other parameters are ignored. */
+export const listCustomFieldsQuerySchema = z.object({
+  entity: z
+    .enum(customFieldEntities, { error: `entity must be one of ${customFieldEntities.join(", ")}.` })
+    .optional(),
+});
+export type ListCustomFieldsQuery = z.infer<typeof listCustomFieldsQuerySchema>;
+
+/** Validates the query of `GET /v1/custom-fields`; throws `unprocessable_entity` listing every problem. */
+export function parseListCustomFieldsQuery(query: unknown): ListCustomFieldsQuery {
+  const result = listCustomFieldsQuerySchema.safeParse(query);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
+  return result.data;
+}

@@ -22,23 +22,30 @@ const tagObjectSchema = z.enum(tagObjects, {
       : `object must be one of ${tagObjects.join(", ")}.`,
 });
 
-/** `POST /v1/tags` (Monaco's TagCreateRequest). The name is trimmed before it is checked. */
+// A tag's name, trimmed before it is checked (creates and updates).
+const tagNameSchema = (typeError: string) =>
+  z
+    .string({ error: typeError })
+    .trim()
+    // `abort`: one message per problem, not "too short" and "bad characters" for an empty name.
+    .refine(isStorableText, { error: unstorableTextMessage("name"), abort: true })
+    .min(1, { error: "name must not be empty.", abort: true })
+    .max(tagNameMaxLength, {
+      error: `name must be at most ${tagNameMaxLength} characters long.`,
+      abort: true,
+    })
+    .regex(tagNamePattern, { error: "name may contain only letters, digits and spaces." });
+
+const tagColorSchema = z.enum(displayColors, {
+  error: `color must be one of ${displayColors.join(", ")}, or null.`,
+});
+
+/** `POST /v1/tags` (Monaco's TagCreateRequest). */
 export const createTagRequestSchema = z.strictObject(
   {
     object: tagObjectSchema,
-    name: z
-      .string({ error: "name is required and must be a string." })
-      .trim()
-      // `abort`: one message per problem, not "too short" and "bad characters" for an empty name.
-      .refine(isStorableText, { error: unstorableTextMessage("name"), abort: true })
-      .min(1, { error: "name must not be empty.", abort: true })
-      .max(tagNameMaxLength, {
-        error: `name must be at most ${tagNameMaxLength} characters long.`,
-        abort: true,
-      })
-      .regex(tagNamePattern, { error: "name may contain only letters, digits and spaces." }),
-    color: z
-      .enum(displayColors, { error: `color must be one of ${displayColors.join(", ")}, or null.` })
+    name: tagNameSchema("name is required and must be a string."),
+    color: tagColorSchema
       .nullable()
       .optional()
       .transform((color) => color ?? null),
@@ -47,6 +54,27 @@ export const createTagRequestSchema = z.strictObject(
   { error: "The request body must be a JSON object." },
 );
 export type CreateTagRequest = z.infer<typeof createTagRequestSchema>;
+
+/**
+ * `PATCH /v1/tags/{id}` (Monaco's TagUpdateRequest): the name and/or the color. A name cannot
+ * be removed, so `name: null` leaves it as it is; `color: null` removes the color. The object
+ * type cannot be changed (an `object` key is refused as unknown).
+ */
+export const updateTagRequestSchema = z.strictObject(
+  {
+    name: tagNameSchema("name must be a string, or null to keep it.").nullable().optional(),
+    color: tagColorSchema.nullable().optional(),
+  },
+  { error: "The request body must be a JSON object." },
+);
+export type UpdateTagRequest = z.infer<typeof updateTagRequestSchema>;
+
+/** Validates a `PATCH /v1/tags/{id}` body; throws `unprocessable_entity` listing every problem. */
+export function parseUpdateTagRequest(body: unknown): UpdateTagRequest {
+  const result = updateTagRequestSchema.safeParse(body);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
+  return result.data;
+}
 
 /** The query of `GET /v1/tags`: an optional `object` filter. Other parameters are ignored. */
 export const listTagsQuerySchema = z.object({ object: tagObjectSchema.optional() });
