@@ -8,6 +8,7 @@ export {
 export {
   type ParseUpsertAccountRequestResult,
   parseUpsertAccountRequest,
+  upsertAccountRequestSchema,
   type UpsertAccountPayload,
 } from "./accounts/parse-upsert-account-request";
 export { type AccountUpsertPlan, planAccountUpsert } from "./accounts/plan-account-upsert";
