@@ -8,8 +8,8 @@ export {
 export {
   type ParseUpsertAccountRequestResult,
   parseUpsertAccountRequest,
-  upsertAccountRequestSchema,
   type UpsertAccountPayload,
+  upsertAccountRequestSchema,
 } from "./accounts/parse-upsert-account-request";
 export { type AccountUpsertPlan, planAccountUpsert } from "./accounts/plan-account-upsert";
 export {

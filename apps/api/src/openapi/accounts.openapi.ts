@@ -41,7 +41,10 @@ export const accountResponseSchema = z
   })
   .meta({ id: "AccountDetailResponse" });
 
-export const accountEnvelope = itemEnvelope("PublicItemResponse_AccountDetailResponse_", accountResponseSchema);
+export const accountEnvelope = itemEnvelope(
+  "PublicItemResponse_AccountDetailResponse_",
+  accountResponseSchema,
+);
 
 // The schema `PUT /v1/accounts` validates with; it refuses unknown keys itself (catchall + refine).
 const accountUpsertRequest = upsertAccountRequestSchema.meta({

@@ -19,6 +19,11 @@ export async function renderClientTypes(): Promise<string> {
 // with `tags` and `enrichment` beside it; custom field values only live under `custom_field_<uuid>`.
 const customFieldIndex = "[key: string]: string | number | boolean | null;";
 function narrowCustomFieldKeys(types: string): string {
-  if (!types.includes(customFieldIndex)) throw new Error("custom field index signature not found in the types");
-  return types.replaceAll(customFieldIndex, "[key: `custom_field_${string}`]: string | number | boolean | null;");
+  if (!types.includes(customFieldIndex))
+    throw new Error("custom field index signature not found in the types");
+  return types.replaceAll(
+    customFieldIndex,
+    // \u0024 is `$`: the text is a TypeScript template literal type, not a JS template.
+    "[key: `custom_field_\u0024{string}`]: string | number | boolean | null;",
+  );
 }

@@ -32,12 +32,16 @@ export const errorDetailSchema = z
       description: `Machine-readable error code. This service's codes: ${[...domainErrorCodes, "rate_limited", "client_error", "internal_error"].join(", ")}.`,
       examples: ["not_found"],
     }),
-    message: z.string().meta({ description: "Human-readable error message", examples: ["Resource not found"] }),
+    message: z
+      .string()
+      .meta({ description: "Human-readable error message", examples: ["Resource not found"] }),
     details: z
       .union([
         z.array(
           z.strictObject({
-            path: z.string().meta({ description: "The field (`email`, `tags[3]`), or empty for the whole body" }),
+            path: z
+              .string()
+              .meta({ description: "The field (`email`, `tags[3]`), or empty for the whole body" }),
             message: z.string(),
           }),
         ),
@@ -48,7 +52,9 @@ export const errorDetailSchema = z
   .meta({ id: "ErrorDetail" });
 
 /** Monaco's PublicErrorResponse. */
-export const errorResponseSchema = z.strictObject({ error: errorDetailSchema }).meta({ id: "PublicErrorResponse" });
+export const errorResponseSchema = z
+  .strictObject({ error: errorDetailSchema })
+  .meta({ id: "PublicErrorResponse" });
 
 const errorDescriptions = {
   400: "Bad request (`bad_request`): a malformed header or query.",

@@ -48,12 +48,17 @@ export const contactResponseSchema = z
     id: "ContactDetailResponse",
     override: ({ jsonSchema }) => {
       delete jsonSchema.additionalProperties;
-      jsonSchema.patternProperties = { [customFieldKeyPattern]: { type: ["string", "number", "boolean", "null"] } };
+      jsonSchema.patternProperties = {
+        [customFieldKeyPattern]: { type: ["string", "number", "boolean", "null"] },
+      };
       jsonSchema.additionalProperties = false;
     },
   });
 
-export const contactEnvelope = itemEnvelope("PublicItemResponse_ContactDetailResponse_", contactResponseSchema);
+export const contactEnvelope = itemEnvelope(
+  "PublicItemResponse_ContactDetailResponse_",
+  contactResponseSchema,
+);
 
 // The request schema is the one `PUT /v1/contacts` validates with; described as its input.
 const contactUpsertRequest = upsertContactRequestSchema.meta({
@@ -62,7 +67,9 @@ const contactUpsertRequest = upsertContactRequestSchema.meta({
     "Either `email` or `linkedin_url` is required; with only `linkedin_url`, also `account_id` or `domain`. Absent fields are left as they are, `null` clears. Custom field values go in top-level `custom_field_<uuid>` keys. Any other key is a 422.",
   override: ({ jsonSchema }) => {
     delete jsonSchema.additionalProperties;
-    jsonSchema.patternProperties = { [customFieldKeyPattern]: { type: ["string", "number", "boolean", "null"] } };
+    jsonSchema.patternProperties = {
+      [customFieldKeyPattern]: { type: ["string", "number", "boolean", "null"] },
+    };
     jsonSchema.additionalProperties = false;
   },
 });

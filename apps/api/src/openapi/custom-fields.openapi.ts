@@ -1,7 +1,13 @@
 import { createCustomFieldRequestSchema } from "@upsert/domain";
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { authenticatedErrors, dataResponse, errorResponses, itemEnvelope, jsonBodyErrors } from "./components";
+import {
+  authenticatedErrors,
+  dataResponse,
+  errorResponses,
+  itemEnvelope,
+  jsonBodyErrors,
+} from "./components";
 
 export const customFieldResponseSchema = z
   .strictObject({
@@ -15,7 +21,10 @@ export const customFieldResponseSchema = z
   })
   .meta({ id: "CustomFieldResponse" });
 
-export const customFieldEnvelope = itemEnvelope("PublicItemResponse_CustomFieldResponse_", customFieldResponseSchema);
+export const customFieldEnvelope = itemEnvelope(
+  "PublicItemResponse_CustomFieldResponse_",
+  customFieldResponseSchema,
+);
 
 export const customFieldsPaths: ZodOpenApiPathsObject = {
   "/v1/custom-fields": {
@@ -28,7 +37,9 @@ export const customFieldsPaths: ZodOpenApiPathsObject = {
       requestBody: {
         required: true,
         content: {
-          "application/json": { schema: createCustomFieldRequestSchema.meta({ id: "CustomFieldCreateRequest" }) },
+          "application/json": {
+            schema: createCustomFieldRequestSchema.meta({ id: "CustomFieldCreateRequest" }),
+          },
         },
       },
       responses: {

@@ -12,7 +12,10 @@ export const healthPaths: ZodOpenApiPathsObject = {
       tags: ["Operations"],
       summary: "Liveness",
       responses: {
-        "200": dataResponse("The process is alive", itemEnvelope("Liveness", z.strictObject({ status: z.literal("ok") }))),
+        "200": dataResponse(
+          "The process is alive",
+          itemEnvelope("Liveness", z.strictObject({ status: z.literal("ok") })),
+        ),
       },
     },
   },

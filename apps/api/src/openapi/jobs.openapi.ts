@@ -40,7 +40,8 @@ export const jobsPaths: ZodOpenApiPathsObject = {
       operationId: "get_job",
       tags: ["Jobs"],
       summary: "Get a Job",
-      description: "The state of an accepted write: `queued`, `running`, then `succeeded` (with `result`) or `failed` (with `error`).",
+      description:
+        "The state of an accepted write: `queued`, `running`, then `succeeded` (with `result`) or `failed` (with `error`).",
       requestParams: { path: pathId("job_id", "The `job_id` of a 202") },
       responses: {
         "200": dataResponse("The job", jobEnvelope),

@@ -25,34 +25,52 @@ const ours = createOpenApiDocument() as unknown as OpenApiLike;
  * entry here that no longer differs, so this list is always the truth.
  */
 const deliberateDifferences: Record<string, string> = {
-  ...fields("GET /v1/contacts/{contact_id}", "response field -", [
-    "scoring",
-    "heat_score_explanation",
-    "custom_field_explanations",
-    "last_activity_at",
-    "last_activity_type",
-    "last_inbound_at",
-    "last_inbound_type",
-    "last_outbound_at",
-    "last_outbound_type",
-  ], "Scoring, AI explanations and activity tracking are Monaco's own features; this service stores none of them."),
-  ...fields("GET /v1/accounts/{account_id}", "response field -", [
-    "scoring",
-    "heat_score_explanation",
-    "custom_field_explanations",
-  ], "Account scoring and AI explanations are Monaco's own features."),
-  ...fields("GET /v1/contacts/{contact_id}", "response field +", ["enrichment"], "Enrichment status, provider and enriched fields: how a caller sees what the asynchronous enrichment did."),
+  ...fields(
+    "GET /v1/contacts/{contact_id}",
+    "response field -",
+    [
+      "scoring",
+      "heat_score_explanation",
+      "custom_field_explanations",
+      "last_activity_at",
+      "last_activity_type",
+      "last_inbound_at",
+      "last_inbound_type",
+      "last_outbound_at",
+      "last_outbound_type",
+    ],
+    "Scoring, AI explanations and activity tracking are Monaco's own features; this service stores none of them.",
+  ),
+  ...fields(
+    "GET /v1/accounts/{account_id}",
+    "response field -",
+    ["scoring", "heat_score_explanation", "custom_field_explanations"],
+    "Account scoring and AI explanations are Monaco's own features.",
+  ),
+  ...fields(
+    "GET /v1/contacts/{contact_id}",
+    "response field +",
+    ["enrichment"],
+    "Enrichment status, provider and enriched fields: how a caller sees what the asynchronous enrichment did.",
+  ),
   ...fields("GET /v1/accounts/{account_id}", "response field +", ["enrichment"], "As for contacts."),
-  "GET /v1/tags response field +object": "Tags of every object type can be listed at once, so each says which it applies to.",
-  "GET /v1/schemas/{entity} response field -parent": "No field here is nested under another (no relation fields).",
-  "PUT /v1/contacts success status": "Asynchronous intake: the write is recorded and answered 202 with a job (Monaco answers 200 with the contact after writing synchronously).",
-  "PUT /v1/contacts request field +idempotency_key": "The idempotency key may also be sent in the body (the `Idempotency-Key` header is the same).",
+  "GET /v1/tags response field +object":
+    "Tags of every object type can be listed at once, so each says which it applies to.",
+  "GET /v1/schemas/{entity} response field -parent":
+    "No field here is nested under another (no relation fields).",
+  "PUT /v1/contacts success status":
+    "Asynchronous intake: the write is recorded and answered 202 with a job (Monaco answers 200 with the contact after writing synchronously).",
+  "PUT /v1/contacts request field +idempotency_key":
+    "The idempotency key may also be sent in the body (the `Idempotency-Key` header is the same).",
   "PUT /v1/accounts success status": "Asynchronous intake, as for contacts: 202 with a job.",
   "PUT /v1/accounts request field +idempotency_key": "As for contacts: the key may be sent in the body.",
-  "PUT /v1/accounts request field -owner": "This service has no users to assign; sending `owner` is a 422 that says so.",
-  "PUT /v1/accounts request field -tags": "Account tags are not stored yet; sending `tags` is a 422 that says so.",
+  "PUT /v1/accounts request field -owner":
+    "This service has no users to assign; sending `owner` is a 422 that says so.",
+  "PUT /v1/accounts request field -tags":
+    "Account tags are not stored yet; sending `tags` is a 422 that says so.",
   "POST /v1/tags success status": "A created tag is answered 201 Created (Monaco documents 200).",
-  "GET /v1/tags required parameters": "`object` is optional: without it every tag of the organisation is listed.",
+  "GET /v1/tags required parameters":
+    "`object` is optional: without it every tag of the organisation is listed.",
 };
 
 function fields(operation: string, kind: string, names: string[], reason: string): Record<string, string> {
@@ -78,7 +96,10 @@ function compareOperation(key: string): Difference[] {
     }
   }
   if (requiredParametersOf(mine).join() !== requiredParametersOf(theirs).join()) {
-    differ("required parameters", `ours [${requiredParametersOf(mine)}], Monaco [${requiredParametersOf(theirs)}]`);
+    differ(
+      "required parameters",
+      `ours [${requiredParametersOf(mine)}], Monaco [${requiredParametersOf(theirs)}]`,
+    );
   }
 
   const [ourFields, theirFields] = [requestFieldsOf(ours, mine), requestFieldsOf(monaco, theirs)];
@@ -97,14 +118,22 @@ function compareOperation(key: string): Difference[] {
   }
   const [ourEnvelope, theirEnvelope] = [successEnvelopeOf(ours, mine), successEnvelopeOf(monaco, theirs)];
   const sameKind = ourEnvelope?.dataKind === theirEnvelope?.dataKind;
-  if (ourEnvelope?.keys !== theirEnvelope?.keys || ourEnvelope?.metaKeys !== theirEnvelope?.metaKeys || !sameKind) {
-    differ("success envelope", `ours ${JSON.stringify(ourEnvelope)}, Monaco ${JSON.stringify(theirEnvelope)}`);
+  if (
+    ourEnvelope?.keys !== theirEnvelope?.keys ||
+    ourEnvelope?.metaKeys !== theirEnvelope?.metaKeys ||
+    !sameKind
+  ) {
+    differ(
+      "success envelope",
+      `ours ${JSON.stringify(ourEnvelope)}, Monaco ${JSON.stringify(theirEnvelope)}`,
+    );
   }
   // The fields of `data`, where both answer the same status (a 202's job is another object).
   if (successStatusOf(mine) === successStatusOf(theirs)) {
     const [ourData, theirData] = [responseDataFieldsOf(ours, mine), responseDataFieldsOf(monaco, theirs)];
     for (const name of ourData) if (!theirData.includes(name)) differ(`response field +${name}`, "only ours");
-    for (const name of theirData) if (!ourData.includes(name)) differ(`response field -${name}`, "only Monaco's");
+    for (const name of theirData)
+      if (!ourData.includes(name)) differ(`response field -${name}`, "only Monaco's");
   }
   return differences;
 }

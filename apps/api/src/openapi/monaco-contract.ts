@@ -78,7 +78,9 @@ export function requestFieldsOf(doc: OpenApiLike, operation: Schema): Map<string
 export function parametersOf(doc: OpenApiLike, operation: Schema): Map<string, string> {
   const parameters = (operation.parameters ?? []) as Array<{ in: string; name: string; schema?: unknown }>;
   return new Map(
-    parameters.filter((p) => p.in === "path" || p.in === "query").map((p) => [`${p.in}:${p.name}`, typeOf(doc, p.schema)]),
+    parameters
+      .filter((p) => p.in === "path" || p.in === "query")
+      .map((p) => [`${p.in}:${p.name}`, typeOf(doc, p.schema)]),
   );
 }
 
@@ -113,7 +115,8 @@ export function successEnvelopeOf(doc: OpenApiLike, operation: Schema): Envelope
   const data = resolve(doc, properties.data);
   return {
     keys: Object.keys(properties).sort().join(","),
-    dataKind: properties.data === undefined ? "none" : typeOf(doc, data).includes("array") ? "array" : "object",
+    dataKind:
+      properties.data === undefined ? "none" : typeOf(doc, data).includes("array") ? "array" : "object",
     metaKeys: Object.keys((resolve(doc, properties.meta).properties ?? {}) as object)
       .sort()
       .join(","),

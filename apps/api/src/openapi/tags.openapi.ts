@@ -1,7 +1,13 @@
 import { createTagRequestSchema, listTagsQuerySchema } from "@upsert/domain";
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { authenticatedErrors, dataResponse, errorResponses, itemEnvelope, jsonBodyErrors } from "./components";
+import {
+  authenticatedErrors,
+  dataResponse,
+  errorResponses,
+  itemEnvelope,
+  jsonBodyErrors,
+} from "./components";
 
 /** Monaco's TagResponse, plus the object type the tag applies to. */
 export const tagResponseSchema = z
@@ -14,7 +20,10 @@ export const tagResponseSchema = z
   .meta({ id: "TagResponse" });
 
 export const tagEnvelope = itemEnvelope("PublicItemResponse_TagResponse_", tagResponseSchema);
-export const tagListEnvelope = itemEnvelope("PublicItemResponse_list_TagResponse__", z.array(tagResponseSchema));
+export const tagListEnvelope = itemEnvelope(
+  "PublicItemResponse_list_TagResponse__",
+  z.array(tagResponseSchema),
+);
 
 export const tagsPaths: ZodOpenApiPathsObject = {
   "/v1/tags": {

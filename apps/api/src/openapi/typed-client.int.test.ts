@@ -29,7 +29,11 @@ let client: UpsertClient;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = createDb(database.url, { maxConnections: 2 });
-  const env = { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", QUEUE_PREFIX: uniqueQueuePrefix() };
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    QUEUE_PREFIX: uniqueQueuePrefix(),
+  };
   api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1" });
   worker = startAppProcess("worker", {
     ...env,
@@ -71,12 +75,19 @@ async function finishedJob(jobId: string) {
 
 describe("packages/client against the running API and worker", () => {
   it("creates a tag and a custom field, upserts a contact with both, and reads it back", async () => {
-    const tag = await client.POST("/v1/tags", { body: { object: "contacts", name: "Champion", color: "green" } });
+    const tag = await client.POST("/v1/tags", {
+      body: { object: "contacts", name: "Champion", color: "green" },
+    });
     expect(tag.response.status).toBe(201);
     const tagId = tagEnvelope.parse(tag.data).data.id;
 
     const field = await client.POST("/v1/custom-fields", {
-      body: { entity: "contacts", name: "Buying role", type: "enum", options: ["economic_buyer", "champion"] },
+      body: {
+        entity: "contacts",
+        name: "Buying role",
+        type: "enum",
+        options: ["economic_buyer", "champion"],
+      },
     });
     expect(field.response.status).toBe(201);
     const fieldKey = customFieldEnvelope.parse(field.data).data.key as `custom_field_${string}`;
@@ -102,7 +113,9 @@ describe("packages/client against the running API and worker", () => {
     expect(job.result?.action).toBe("created");
     const contactId = job.result?.contact_id ?? "";
 
-    const read = await client.GET("/v1/contacts/{contact_id}", { params: { path: { contact_id: contactId } } });
+    const read = await client.GET("/v1/contacts/{contact_id}", {
+      params: { path: { contact_id: contactId } },
+    });
     expect(read.response.status).toBe(200);
     const contact = contactEnvelope.parse(read.data).data;
     expect(contact).toMatchObject({
@@ -116,20 +129,29 @@ describe("packages/client against the running API and worker", () => {
     // The typed data is the same object, without a cast.
     expect(read.data?.data.email).toBe("Jane@Acme.com");
 
-    const again = await client.POST("/v1/contacts/{contact_id}/enrich", { params: { path: { contact_id: contactId } } });
+    const again = await client.POST("/v1/contacts/{contact_id}/enrich", {
+      params: { path: { contact_id: contactId } },
+    });
     expect(again.response.status).toBe(202);
     expect((await finishedJob(acceptedJobEnvelope.parse(again.data).data.job_id)).status).toBe("succeeded");
   });
 
   it("upserts and reads an account, and lists tags and the contact field schemas", async () => {
-    const accepted = await client.PUT("/v1/accounts", { body: { domain: "https://www.globex.com", name: "Globex" } });
+    const accepted = await client.PUT("/v1/accounts", {
+      body: { domain: "https://www.globex.com", name: "Globex" },
+    });
     expect(accepted.response.status).toBe(202);
     const job = await finishedJob(acceptedJobEnvelope.parse(accepted.data).data.job_id);
     expect(job.status).toBe("succeeded");
     const accountId = job.result?.account_id ?? "";
 
-    const read = await client.GET("/v1/accounts/{account_id}", { params: { path: { account_id: accountId } } });
-    expect(accountEnvelope.parse(read.data).data).toMatchObject({ name: "Globex", company: { domain: "globex.com" } });
+    const read = await client.GET("/v1/accounts/{account_id}", {
+      params: { path: { account_id: accountId } },
+    });
+    expect(accountEnvelope.parse(read.data).data).toMatchObject({
+      name: "Globex",
+      company: { domain: "globex.com" },
+    });
 
     const tags = await client.GET("/v1/tags", { params: { query: { object: "contacts" } } });
     expect(tagListEnvelope.parse(tags.data).data.map((tag) => tag.name)).toContain("Champion");
