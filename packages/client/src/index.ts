@@ -38,3 +38,4 @@ export function createUpsertClient(options: CreateUpsertClientOptions): UpsertCl
   client.use(authenticate);
   return client;
 }
+export { type UpsertContactAndWaitOptions, upsertContactAndWait } from "./upsert-contact-and-wait";

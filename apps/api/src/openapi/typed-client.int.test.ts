@@ -1,4 +1,4 @@
-import { createUpsertClient, type UpsertClient } from "@upsert/client";
+import { createUpsertClient, type UpsertClient, upsertContactAndWait } from "@upsert/client";
 import { createDb, createOrganization, type Db } from "@upsert/db";
 import {
   type AppProcess,
@@ -134,6 +134,17 @@ describe("packages/client against the running API and worker", () => {
     });
     expect(again.response.status).toBe(202);
     expect((await finishedJob(acceptedJobEnvelope.parse(again.data).data.job_id)).status).toBe("succeeded");
+  });
+
+  it("upsertContactAndWait (the README's example) answers the finished job of an update", async () => {
+    const job = await upsertContactAndWait(
+      client,
+      { email: "jane@acme.com", title: "VP of Engineering" },
+      { idempotencyKey: "client-e2e-2", intervalMs: 100 },
+    );
+    expect(job).toMatchObject({ status: "succeeded", result: { action: "updated" } });
+    const contact = (job.result?.contact ?? {}) as { title?: string; first_name?: string };
+    expect(contact).toMatchObject({ title: "VP of Engineering", first_name: "Jane" });
   });
 
   it("upserts and reads an account, and lists tags and the contact field schemas", async () => {
