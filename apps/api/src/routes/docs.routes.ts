@@ -35,9 +35,11 @@ const docsInit = `window.ui = SwaggerUIBundle({
 /** `GET /v1/openapi.json` and the docs page `GET /docs`; both unauthenticated. */
 export function createDocsRouter(): Router {
   const router = Router();
-  const document = JSON.stringify(createOpenApiDocument());
+  // Built on first request (about 60 ms), not with the app: most processes never serve it.
+  let document: string | undefined;
 
   router.get("/v1/openapi.json", (_req, res) => {
+    document ??= JSON.stringify(createOpenApiDocument());
     res.type("application/json").send(document);
   });
   router.get("/docs", (_req, res) => {
