@@ -11,4 +11,4 @@ sudo_cmd=()
 if [ "$(id -u)" != "0" ]; then sudo_cmd=(sudo); fi
 echo "ensure-chromium: installing Debian's chromium"
 "${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
