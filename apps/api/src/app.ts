@@ -11,6 +11,7 @@ import { createAccountsRouter } from "./routes/accounts.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
 import { createContactsReadRouter } from "./routes/contacts-read.routes";
 import { createCustomFieldsRouter } from "./routes/custom-fields.routes";
+import { createDocsRouter } from "./routes/docs.routes";
 import { createHealthRouter, type ReadinessCheck } from "./routes/health.routes";
 import { createJobsRouter } from "./routes/jobs.routes";
 import { createSchemasRouter } from "./routes/schemas.routes";
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
 
   installMetrics(app);
   app.use(createHealthRouter(deps));
+  // The API description and its docs page are public, like Monaco's.
+  app.use(createDocsRouter());
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
   app.use(
     express.json({

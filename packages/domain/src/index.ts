@@ -9,6 +9,7 @@ export {
   type ParseUpsertAccountRequestResult,
   parseUpsertAccountRequest,
   type UpsertAccountPayload,
+  upsertAccountRequestSchema,
 } from "./accounts/parse-upsert-account-request";
 export { type AccountUpsertPlan, planAccountUpsert } from "./accounts/plan-account-upsert";
 export {

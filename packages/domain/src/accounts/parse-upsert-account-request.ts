@@ -78,7 +78,8 @@ function unknownFieldMessage(key: string): string {
   );
 }
 
-const bodySchema = z
+/** The body `PUT /v1/accounts` validates with (unknown keys are refused one by one). */
+export const upsertAccountRequestSchema = z
   .object(knownFieldsShape, { error: "The request body must be a JSON object." })
   .catchall(z.unknown())
   .superRefine(
@@ -104,7 +105,7 @@ export type ParseUpsertAccountRequestResult =
  * reported at once, each with its path.
  */
 export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequestResult {
-  const result = parseObjectBody(bodySchema, body, unknownFieldMessage);
+  const result = parseObjectBody(upsertAccountRequestSchema, body, unknownFieldMessage);
   if (!result.ok) return result;
   const { domain, name, linkedin_url, status, notes, idempotency_key } = result.data;
   const payload: UpsertAccountPayload = { domain };

@@ -1,0 +1,90 @@
+import { upsertAccountRequestSchema } from "@upsert/domain";
+import { z } from "zod";
+import type { ZodOpenApiPathsObject } from "zod-openapi";
+import {
+  acceptedResponse,
+  asyncWriteHeaders,
+  authenticatedErrors,
+  dataResponse,
+  errorResponses,
+  itemEnvelope,
+  jsonBodyErrors,
+  pathId,
+} from "./components";
+
+/** Monaco's AccountResponse (`owner` and funding are not stored: null) and our `enrichment` block. */
+export const accountResponseSchema = z
+  .strictObject({
+    id: z.uuid(),
+    name: z.string().nullable(),
+    status: z.string().nullable(),
+    owner: z.null(),
+    notes: z.string().nullable(),
+    company: z.strictObject({
+      domain: z.string().nullable(),
+      linkedin_url: z.string().nullable(),
+      description: z.string().nullable(),
+      employee_count: z.number().int().nullable(),
+      founded_year: z.number().int().nullable(),
+      industries: z.array(z.string()),
+      total_funding_usd: z.null(),
+      last_funding_date: z.null(),
+    }),
+    tags: z.array(z.string()),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    enrichment: z.strictObject({
+      status: z.enum(["none", "pending", "applied", "failed", "skipped"]),
+      provider: z.string().nullable(),
+      enriched_at: z.iso.datetime().nullable(),
+    }),
+  })
+  .meta({ id: "AccountDetailResponse" });
+
+export const accountEnvelope = itemEnvelope(
+  "PublicItemResponse_AccountDetailResponse_",
+  accountResponseSchema,
+);
+
+// The schema `PUT /v1/accounts` validates with; it refuses unknown keys itself (catchall + refine).
+const accountUpsertRequest = upsertAccountRequestSchema.meta({
+  id: "AccountUpsertRequest",
+  override: ({ jsonSchema }) => {
+    jsonSchema.additionalProperties = false;
+  },
+});
+
+export const accountsPaths: ZodOpenApiPathsObject = {
+  "/v1/accounts": {
+    put: {
+      operationId: "upsert_account",
+      tags: ["Accounts"],
+      summary: "Upsert an Account",
+      description:
+        "Matches by registrable domain (`www.eu.acme.co.uk` is `acme.co.uk`); creates (and enriches) or updates. Asynchronous: 202 with a job.",
+      requestParams: { header: asyncWriteHeaders },
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: accountUpsertRequest },
+        },
+      },
+      responses: {
+        "202": acceptedResponse("Accepted: the account upsert is queued (or an idempotent replay of one)"),
+        ...errorResponses(...jsonBodyErrors, ...authenticatedErrors, 504),
+      },
+    },
+  },
+  "/v1/accounts/{account_id}": {
+    get: {
+      operationId: "get_account",
+      tags: ["Accounts"],
+      summary: "Get an Account",
+      requestParams: { path: pathId("account_id", "The account's id") },
+      responses: {
+        "200": dataResponse("The account", accountEnvelope),
+        ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+  },
+};
