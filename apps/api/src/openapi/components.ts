@@ -92,6 +92,11 @@ export function dataResponse(description: string, envelope: z.ZodType): ZodOpenA
   return { description, content: { "application/json": { schema: envelope } } };
 }
 
+/** A 204 answer: no body. */
+export function noContentResponse(description: string): ZodOpenApiResponseObject {
+  return { description };
+}
+
 export const idempotencyKeyHeaderSchema = z
   .string()
   .min(1)

@@ -1,4 +1,4 @@
-import { createCustomFieldRequestSchema } from "@upsert/domain";
+import { createCustomFieldRequestSchema, listCustomFieldsQuerySchema } from "@upsert/domain";
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import {
@@ -7,6 +7,8 @@ import {
   errorResponses,
   itemEnvelope,
   jsonBodyErrors,
+  noContentResponse,
+  pathId,
 } from "./components";
 
 export const customFieldResponseSchema = z
@@ -26,8 +28,24 @@ export const customFieldEnvelope = itemEnvelope(
   customFieldResponseSchema,
 );
 
+const customFieldListEnvelope = itemEnvelope(
+  "PublicItemResponse_list_CustomFieldResponse__",
+  z.array(customFieldResponseSchema),
+);
+
 export const customFieldsPaths: ZodOpenApiPathsObject = {
   "/v1/custom-fields": {
+    get: {
+      operationId: "list_custom_fields",
+      tags: ["Custom fields"],
+      summary: "List Custom Fields",
+      description: "The organisation's custom fields (of one entity, with `entity`), oldest first.",
+      requestParams: { query: listCustomFieldsQuerySchema },
+      responses: {
+        "200": dataResponse("The organisation's custom fields", customFieldListEnvelope),
+        ...errorResponses(422, ...authenticatedErrors),
+      },
+    },
     post: {
       operationId: "create_custom_field",
       tags: ["Custom fields"],
@@ -45,6 +63,29 @@ export const customFieldsPaths: ZodOpenApiPathsObject = {
       responses: {
         "201": dataResponse("The custom field, created", customFieldEnvelope),
         ...errorResponses(...jsonBodyErrors, 409, ...authenticatedErrors),
+      },
+    },
+  },
+  "/v1/custom-fields/{custom_field_id}": {
+    get: {
+      operationId: "get_custom_field",
+      tags: ["Custom fields"],
+      summary: "Get a Custom Field",
+      requestParams: { path: pathId("custom_field_id", "The custom field's id") },
+      responses: {
+        "200": dataResponse("The custom field", customFieldEnvelope),
+        ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+    delete: {
+      operationId: "delete_custom_field",
+      tags: ["Custom fields"],
+      summary: "Delete a Custom Field",
+      description: "Deletes a custom field and its values on every contact.",
+      requestParams: { path: pathId("custom_field_id", "The custom field's id") },
+      responses: {
+        "204": noContentResponse("Custom field deleted, with its values"),
+        ...errorResponses(404, ...authenticatedErrors),
       },
     },
   },

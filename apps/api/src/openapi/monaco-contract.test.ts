@@ -56,6 +56,11 @@ const deliberateDifferences: Record<string, string> = {
   ...fields("GET /v1/accounts/{account_id}", "response field +", ["enrichment"], "As for contacts."),
   "GET /v1/tags response field +object":
     "Tags of every object type can be listed at once, so each says which it applies to.",
+  "POST /v1/tags response field +object": "Every tag answer says which object type the tag applies to.",
+  "GET /v1/tags/{tag_id} response field +object":
+    "Every tag answer says which object type the tag applies to.",
+  "PATCH /v1/tags/{tag_id} response field +object":
+    "Every tag answer says which object type the tag applies to.",
   "GET /v1/schemas/{entity} response field -parent":
     "No field here is nested under another (no relation fields).",
   "PUT /v1/contacts success status":
@@ -68,7 +73,6 @@ const deliberateDifferences: Record<string, string> = {
     "This service has no users to assign; sending `owner` is a 422 that says so.",
   "PUT /v1/accounts request field -tags":
     "Account tags are not stored yet; sending `tags` is a 422 that says so.",
-  "POST /v1/tags success status": "A created tag is answered 201 Created (Monaco documents 200).",
   "GET /v1/tags required parameters":
     "`object` is optional: without it every tag of the organisation is listed.",
 };

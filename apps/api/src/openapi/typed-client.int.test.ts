@@ -78,7 +78,7 @@ describe("packages/client against the running API and worker", () => {
     const tag = await client.POST("/v1/tags", {
       body: { object: "contacts", name: "Champion", color: "green" },
     });
-    expect(tag.response.status).toBe(201);
+    expect(tag.response.status).toBe(200);
     const tagId = tagEnvelope.parse(tag.data).data.id;
 
     const field = await client.POST("/v1/custom-fields", {
