@@ -73,6 +73,8 @@ export {
   createOrganization,
   findOrganization,
   type OrganizationRecord,
+  rateLimitPerMinuteRange,
+  setOrganizationRateLimit,
 } from "./repositories/organizations.repository";
 export { toAccountRecord, toContactRecord } from "./repositories/prisma-records";
 export {
