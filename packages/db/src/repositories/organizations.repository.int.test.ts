@@ -86,7 +86,9 @@ describe("setOrganizationRateLimit", () => {
     });
     expect(await findActiveApiKeyByHash(db.prisma, hash)).toMatchObject({ rateLimitPerMinute: 250 });
 
-    expect(await setOrganizationRateLimit(db.prisma, org.id, null)).toMatchObject({ rateLimitPerMinute: null });
+    expect(await setOrganizationRateLimit(db.prisma, org.id, null)).toMatchObject({
+      rateLimitPerMinute: null,
+    });
     expect(await findActiveApiKeyByHash(db.prisma, hash)).toMatchObject({ rateLimitPerMinute: null });
   });
 
