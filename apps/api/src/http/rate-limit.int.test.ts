@@ -178,12 +178,7 @@ describe("failed authentications per client address", () => {
   it("answers 429 after 20 failures a minute from one address, before looking at its keys", async () => {
     const from = (address: string) => ({ "x-forwarded-for": address });
     const guess = (address: string) =>
-      put(
-        api,
-        "mks_" + "A".repeat(47) + String(Math.floor(Math.random() * 10)),
-        "guess@acme.com",
-        from(address),
-      );
+      put(api, `mks_${"A".repeat(47)}${Math.floor(Math.random() * 10)}`, "guess@acme.com", from(address));
     for (let i = 0; i < 20; i += 1) {
       const res = await guess("203.0.113.7");
       expect(res.status).toBe(401);
@@ -254,7 +249,7 @@ describe("while Redis is down", () => {
     expect(await isolated.db.prisma.intakeRequest.count({ where: { orgId: org.id } })).toBe(rowsBefore + 5);
 
     // Failed authentications are still limited per address, in memory.
-    const bad = "mks_" + "B".repeat(48);
+    const bad = `mks_${"B".repeat(48)}`;
     const failures: number[] = [];
     for (let i = 0; i < 21; i += 1) {
       failures.push((await put(isolated, bad, "x@acme.com", { "x-forwarded-for": "192.0.2.1" })).status);
