@@ -17,6 +17,8 @@ import {
 // seconds, limit]; it answers {points counted, ms until a slot frees}. A refused request is not
 // logged (a client retrying too early does not push its window further out) and answers
 // limit + 1 or more, which the library reads as "over the limit". Taking 0 points reads only.
+// The library registers its script on the ioredis client under one fixed command name, so every
+// RateLimiterRedis sharing this client must use this same script (the stock one would replace it).
 const slidingWindowScript = `
 local key = KEYS[1]
 local take = tonumber(ARGV[1])
