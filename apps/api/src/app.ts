@@ -5,6 +5,7 @@ import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
 import { installMetrics } from "./http/metrics";
+import type { RateLimits } from "./http/rate-limit";
 import { refuseInvalidUtf8 } from "./http/refuse-invalid-utf8";
 import { assignRequestId, serializeRequest } from "./http/request-log";
 import { createAccountsRouter } from "./routes/accounts.routes";
@@ -22,6 +23,7 @@ export interface AppDeps extends AcceptUpsertDeps {
   prisma: Prisma;
   logger: Logger;
   authenticator: ApiKeyAuthenticator;
+  rateLimits: RateLimits;
   checkReadiness: ReadinessCheck;
 }
 
@@ -58,7 +60,8 @@ export function createApp(deps: AppDeps): Express {
       verify: refuseInvalidUtf8,
     }),
   );
-  app.use("/v1", requireApiKey(deps.authenticator));
+  // Health, readiness and metrics (above) are neither authenticated nor rate limited.
+  app.use("/v1", requireApiKey(deps.authenticator, deps.rateLimits));
   app.use(createContactsRouter(deps));
   app.use(createJobsRouter(deps));
   app.use(createContactsReadRouter(deps));

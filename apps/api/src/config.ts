@@ -19,6 +19,12 @@ export const apiEnvSchema = z
     LOG_PRETTY: logPrettySchema,
     /** Revocation reaches a running API within this TTL (at most 60 s by design). */
     API_KEY_CACHE_TTL_MS: positiveIntSchema(30_000).pipe(z.number().max(60_000)),
+    /** Requests per minute of an organisation without its own limit (Monaco's is 100). */
+    RATE_LIMIT_PER_MINUTE: positiveIntSchema(100).pipe(z.number().max(100_000)),
+    /** Failed authentications per minute from one client address before it is answered 429. */
+    AUTH_FAILURES_PER_MINUTE: positiveIntSchema(20),
+    /** A rate-limit count Redis has not answered within this long is counted in memory instead. */
+    RATE_LIMIT_REDIS_TIMEOUT_MS: positiveIntSchema(250),
     IDEMPOTENCY_WINDOW_HOURS: positiveIntSchema(24),
     /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
     DEFAULT_PHONE_REGION: z

@@ -9,6 +9,7 @@ import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
 import { createHttpServer, httpServerLimitsOf } from "./http/http-server";
 import { answerProtocolErrors } from "./http/protocol-errors";
+import { createRateLimits } from "./http/rate-limit";
 
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -29,6 +30,14 @@ const app = createApp({
   producer,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
+  rateLimits: createRateLimits({
+    redis,
+    prefix: env.QUEUE_PREFIX,
+    logger,
+    defaultPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+  }),
   checkReadiness: async () => {
     const [postgres, redisUp] = await Promise.all([
       db.prisma.$queryRaw`SELECT 1`.then(

@@ -62,6 +62,14 @@ describe("runCli", () => {
       [["key:create", "--org", unknownId, "--json"], `error: organization ${unknownId} does not exist\n`],
       [["org:create", "--name", " "], "error: --name must not be empty\n"],
       [
+        ["org:set-rate-limit", "--org", unknownId, "--per-minute", "10"],
+        `error: organization ${unknownId} does not exist\n`,
+      ],
+      [
+        ["org:set-rate-limit", "--org", unknownId, "--per-minute", "0"],
+        'error: --per-minute must be a whole number from 1 to 100000, or "default", got "0"\n',
+      ],
+      [
         ["org:create", "--name", "x".repeat(201)],
         "error: organization name must be at most 200 characters\n",
       ],

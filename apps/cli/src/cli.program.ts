@@ -6,6 +6,7 @@ import { runKeyCreateCommand } from "./commands/key-create.command";
 import { runKeyListCommand } from "./commands/key-list.command";
 import { runKeyRevokeCommand } from "./commands/key-revoke.command";
 import { runOrgCreateCommand } from "./commands/org-create.command";
+import { runOrgSetRateLimitCommand } from "./commands/org-set-rate-limit.command";
 
 export interface CliDeps {
   output: CliOutput;
@@ -27,7 +28,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   };
 
   const program = new Command("cli")
-    .description("Administers organisations and API keys of the contact upsert service.")
+    .description("Administers organisations, their rate limits and API keys of the contact upsert service.")
     .exitOverride()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
     .showSuggestionAfterError(false)
@@ -40,6 +41,16 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     .option("--json", "print one JSON line: {org_id, api_key}", false)
     .action((opts: { name: string; json: boolean }) =>
       withPrisma((prisma) => runOrgCreateCommand(prisma, opts, output)),
+    );
+
+  program
+    .command("org:set-rate-limit")
+    .description("set an organisation's requests per minute (running APIs apply it within 60 s)")
+    .requiredOption("--org <id>", "organisation id")
+    .requiredOption("--per-minute <n>", 'requests per minute (1-100000), or "default"')
+    .option("--json", "print one JSON line: {org_id, rate_limit_per_minute}", false)
+    .action((opts: { org: string; perMinute: string; json: boolean }) =>
+      withPrisma((prisma) => runOrgSetRateLimitCommand(prisma, opts, output)),
     );
 
   program

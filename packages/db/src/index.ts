@@ -78,6 +78,8 @@ export {
   createOrganization,
   findOrganization,
   type OrganizationRecord,
+  rateLimitPerMinuteRange,
+  setOrganizationRateLimit,
 } from "./repositories/organizations.repository";
 export { toAccountRecord, toContactRecord } from "./repositories/prisma-records";
 export {

@@ -3,15 +3,20 @@ import { findActiveApiKeyByHash, type Prisma, touchApiKeyLastUsed } from "@upser
 import { DomainError, hashApiKeySecret, isWellFormedApiKey } from "@upsert/domain";
 import type { RequestHandler } from "express";
 import { LRUCache } from "lru-cache";
+import { type RateLimits, retryAfterSeconds, setRateLimitHeaders } from "./rate-limit";
 
 export interface AuthContext {
   orgId: string;
   keyId: string;
+  /** The org's own requests per minute, cached with the key (null: the deployment's default). */
+  rateLimitPerMinute: number | null;
 }
 
 export interface ApiKeyAuthenticator {
   /** Resolves a bearer secret to its org, or null when unknown or revoked. */
   authenticate(secret: string): Promise<AuthContext | null>;
+  /** The org of a key known from the cache, without any I/O; undefined when not cached. */
+  cached(secret: string): AuthContext | undefined;
 }
 
 /**
@@ -21,7 +26,8 @@ export interface ApiKeyAuthenticator {
  * caches: a flood of random keys only churns the unknown one, never evicting a real key (which
  * would send every real request to Postgres), and memory stays bounded however many distinct
  * keys arrive. Each hash costs at most one lookup per TTL while cached, and concurrent requests
- * with one uncached hash share that lookup.
+ * with one uncached hash share that lookup. The org's rate limit is cached with the key, so a
+ * change (`pnpm cli org:set-rate-limit`) takes effect on a running API within `ttlMs` too.
  */
 export function createApiKeyAuthenticator(options: {
   prisma: Prisma;
@@ -53,6 +59,9 @@ export function createApiKeyAuthenticator(options: {
   };
 
   return {
+    cached(secret) {
+      return isWellFormedApiKey(secret) ? known.get(hashApiKeySecret(secret)) : undefined;
+    },
     async authenticate(secret) {
       if (!isWellFormedApiKey(secret)) return null;
       const hash = hashApiKeySecret(secret);
@@ -71,16 +80,48 @@ export function createApiKeyAuthenticator(options: {
 
 const bearer = /^Bearer\s+(\S+)\s*$/i;
 
-/** Sets `res.locals.auth`; answers 401 in the contract's envelope otherwise. */
-export function requireApiKey(authenticator: ApiKeyAuthenticator): RequestHandler {
+/**
+ * Sets `res.locals.auth` and counts the request against its organisation's rate limit (429
+ * `rate_limited` over it, with Monaco's X-RateLimit-* headers on every authenticated answer);
+ * answers 401 in the contract's envelope otherwise. A key the cache knows costs one Redis round
+ * trip (the org's count). Any other request first checks its client address's budget of failed
+ * authentications, so guessing keys from one address stops at 429 before reaching Postgres.
+ */
+export function requireApiKey(authenticator: ApiKeyAuthenticator, limits: RateLimits): RequestHandler {
   return async (req, res, next) => {
     const header = req.get("authorization");
     const secret = header ? bearer.exec(header)?.[1] : undefined;
-    if (!secret) {
-      throw new DomainError("unauthorized", "Missing API key. Send `Authorization: Bearer mks_...`.");
+    let auth = secret === undefined ? undefined : authenticator.cached(secret);
+    if (auth === undefined) {
+      const address = req.ip ?? req.socket.remoteAddress ?? "unknown";
+      const budget = await limits.checkAuthFailures(address);
+      if (!budget.allowed) {
+        res.set("Retry-After", String(retryAfterSeconds(budget)));
+        throw new DomainError(
+          "rate_limited",
+          "Too many failed authentications from this address. Retry after the Retry-After header's seconds.",
+        );
+      }
+      const found = secret === undefined ? null : await authenticator.authenticate(secret);
+      if (found === null) {
+        await limits.recordAuthFailure(address);
+        throw new DomainError(
+          "unauthorized",
+          secret === undefined
+            ? "Missing API key. Send `Authorization: Bearer mks_...`."
+            : "Invalid or revoked API key.",
+        );
+      }
+      auth = found;
     }
-    const auth = await authenticator.authenticate(secret);
-    if (!auth) throw new DomainError("unauthorized", "Invalid or revoked API key.");
+    const state = await limits.takeOrgRequest(auth.orgId, auth.rateLimitPerMinute ?? limits.defaultPerMinute);
+    setRateLimitHeaders(res, state);
+    if (!state.allowed) {
+      throw new DomainError(
+        "rate_limited",
+        `Rate limit of ${state.limit} requests per minute exceeded. Retry after ${retryAfterSeconds(state)} s.`,
+      );
+    }
     res.locals.auth = auth;
     req.log = req.log?.child({ orgId: auth.orgId });
     next();

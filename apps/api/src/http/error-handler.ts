@@ -17,6 +17,8 @@ const statusByCode: Record<DomainErrorCode, number> = {
   outcome_unknown: 504,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  // Monaco's code and status for a request over its organisation's rate limit (see rate-limit.ts).
+  rate_limited: 429,
 };
 
 // Codes for client errors that carry only a status (body-parser, the router, zlib, Node's HTTP

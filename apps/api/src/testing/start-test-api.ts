@@ -15,6 +15,7 @@ import { apiEnvSchema } from "../config";
 import { createApiKeyAuthenticator } from "../http/authenticate";
 import { createHttpServer, type HttpServerLimits, httpServerLimitsOf } from "../http/http-server";
 import { answerProtocolErrors } from "../http/protocol-errors";
+import { createRateLimits } from "../http/rate-limit";
 
 export interface TestApi {
   url: string;
@@ -45,6 +46,10 @@ export async function startTestApi(options: {
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
   intakeOutcomeDeadlineMs?: number;
+  /** Requests per minute of an org without its own limit; high by default so other tests never meet it. */
+  rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address; high by default, like the above. */
+  authFailuresPerMinute?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -67,6 +72,13 @@ export async function startTestApi(options: {
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,
       logger,
+    }),
+    rateLimits: createRateLimits({
+      redis,
+      prefix: options.queuePrefix,
+      logger,
+      defaultPerMinute: options.rateLimitPerMinute ?? 100_000,
+      authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     }),
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
   });

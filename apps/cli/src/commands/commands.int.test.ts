@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createDb, type Db, findActiveApiKeyByHash, listApiKeys } from "@upsert/db";
+import { createDb, type Db, findActiveApiKeyByHash, findOrganization, listApiKeys } from "@upsert/db";
 import { createTestDatabase, type TestDatabase } from "@upsert/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError } from "../cli.errors";
@@ -8,6 +8,7 @@ import { runKeyCreateCommand } from "./key-create.command";
 import { runKeyListCommand } from "./key-list.command";
 import { runKeyRevokeCommand } from "./key-revoke.command";
 import { runOrgCreateCommand } from "./org-create.command";
+import { runOrgSetRateLimitCommand } from "./org-set-rate-limit.command";
 
 let database: TestDatabase;
 let db: Db;
@@ -165,5 +166,52 @@ describe("key:revoke", () => {
     await expect(
       runKeyRevokeCommand(db.prisma, { keyId: "k1", json: false }, createMemoryOutput()),
     ).rejects.toThrow('key id must be a UUID, got "k1"');
+  });
+});
+
+describe("org:set-rate-limit", () => {
+  it("sets the organisation's limit, which its keys then carry, and 'default' clears it", async () => {
+    const { org_id, api_key } = await createOrgJson("Throttled");
+    const keyHash = createHash("sha256").update(api_key).digest("hex");
+
+    const json = createMemoryOutput();
+    await runOrgSetRateLimitCommand(db.prisma, { org: org_id, perMinute: "250", json: true }, json);
+    expect(JSON.parse(json.stdout())).toEqual({ org_id, rate_limit_per_minute: 250 });
+    expect(await findActiveApiKeyByHash(db.prisma, keyHash)).toMatchObject({ rateLimitPerMinute: 250 });
+
+    const text = createMemoryOutput();
+    await runOrgSetRateLimitCommand(db.prisma, { org: org_id, perMinute: "default", json: false }, text);
+    expect(text.stdout()).toContain("now has the default rate limit");
+    expect(text.stdout()).toContain("within 60 s");
+    expect((await findOrganization(db.prisma, org_id))?.rateLimitPerMinute).toBeNull();
+  });
+
+  it("refuses a limit that is not a whole number from 1 to 100000, changing nothing", async () => {
+    const { org_id } = await createOrgJson("Strict");
+    await runOrgSetRateLimitCommand(
+      db.prisma,
+      { org: org_id, perMinute: "40", json: true },
+      createMemoryOutput(),
+    );
+    for (const bad of ["0", "-5", "1.5", "100001", "ten", ""]) {
+      const output = createMemoryOutput();
+      await expect(
+        runOrgSetRateLimitCommand(db.prisma, { org: org_id, perMinute: bad, json: true }, output),
+      ).rejects.toThrow(
+        new CliError(`--per-minute must be a whole number from 1 to 100000, or "default", got "${bad}"`),
+      );
+      expect(output.stdout()).toBe("");
+    }
+    expect((await findOrganization(db.prisma, org_id))?.rateLimitPerMinute).toBe(40);
+  });
+
+  it("names an unknown organisation", async () => {
+    await expect(
+      runOrgSetRateLimitCommand(
+        db.prisma,
+        { org: unknownId, perMinute: "10", json: true },
+        createMemoryOutput(),
+      ),
+    ).rejects.toThrow(new CliError(`organization ${unknownId} does not exist`));
   });
 });

@@ -101,7 +101,11 @@ describe("findActiveApiKeyByHash and revokeApiKey", () => {
     const { org, apiKey } = await createOrganization(db.prisma, { name: "Auth" });
     const hash = hashApiKeySecret(apiKey.secret);
 
-    expect(await findActiveApiKeyByHash(db.prisma, hash)).toEqual({ keyId: apiKey.id, orgId: org.id });
+    expect(await findActiveApiKeyByHash(db.prisma, hash)).toEqual({
+      keyId: apiKey.id,
+      orgId: org.id,
+      rateLimitPerMinute: null,
+    });
 
     const revoked = await revokeApiKey(db.prisma, apiKey.id);
     expect(revoked).toMatchObject({ id: apiKey.id, orgId: org.id, revokedAt: expect.any(Date) });

@@ -4,7 +4,7 @@ import { createDb, type Db } from "../create-db";
 import { createEmptyDatabase, type EmptyDatabase } from "../empty-database.fixture";
 import { migrate } from "../migrations";
 import { findActiveApiKeyByHash, listApiKeys } from "./api-keys.repository";
-import { createOrganization, findOrganization } from "./organizations.repository";
+import { createOrganization, findOrganization, setOrganizationRateLimit } from "./organizations.repository";
 
 // @upsert/testing depends on this package, so this file migrates its own empty database.
 let database: EmptyDatabase;
@@ -36,6 +36,7 @@ describe("createOrganization", () => {
     expect(await findActiveApiKeyByHash(db.prisma, hashApiKeySecret(apiKey.secret))).toEqual({
       keyId: apiKey.id,
       orgId: org.id,
+      rateLimitPerMinute: null,
     });
     expect((await listApiKeys(db.prisma, org.id)).map((key) => key.id)).toEqual([apiKey.id]);
   });
@@ -71,5 +72,41 @@ describe("findOrganization", () => {
     expect(await findOrganization(db.prisma, org.id)).toEqual(org);
     expect(await findOrganization(db.prisma, "01890a5d-ac96-774b-bcce-b302099a8057")).toBeNull();
     expect(await findOrganization(db.prisma, "acme")).toBeNull();
+  });
+});
+
+describe("setOrganizationRateLimit", () => {
+  it("sets the limit, which the key lookup then carries, and clears it back to the default", async () => {
+    const { org, apiKey } = await createOrganization(db.prisma, { name: "Limited" });
+    const hash = hashApiKeySecret(apiKey.secret);
+
+    expect(await setOrganizationRateLimit(db.prisma, org.id, 250)).toMatchObject({
+      id: org.id,
+      rateLimitPerMinute: 250,
+    });
+    expect(await findActiveApiKeyByHash(db.prisma, hash)).toMatchObject({ rateLimitPerMinute: 250 });
+
+    expect(await setOrganizationRateLimit(db.prisma, org.id, null)).toMatchObject({
+      rateLimitPerMinute: null,
+    });
+    expect(await findActiveApiKeyByHash(db.prisma, hash)).toMatchObject({ rateLimitPerMinute: null });
+  });
+
+  it("returns null for an unknown or malformed id", async () => {
+    expect(await setOrganizationRateLimit(db.prisma, "01890a5d-ac96-774b-bcce-b302099a8057", 5)).toBeNull();
+    expect(await setOrganizationRateLimit(db.prisma, "acme", 5)).toBeNull();
+  });
+
+  it("refuses a limit outside 1..100000 or not whole, and so does the database", async () => {
+    const { org } = await createOrganization(db.prisma, { name: "Bounded" });
+    for (const bad of [0, -1, 1.5, 100_001]) {
+      await expect(setOrganizationRateLimit(db.prisma, org.id, bad)).rejects.toMatchObject({
+        code: "unprocessable_entity",
+      });
+    }
+    await expect(
+      db.prisma.organization.update({ where: { id: org.id }, data: { rateLimitPerMinute: 0 } }),
+    ).rejects.toThrow(/rate_limit_per_minute_check/);
+    expect((await findOrganization(db.prisma, org.id))?.rateLimitPerMinute).toBeNull();
   });
 });

@@ -7,7 +7,14 @@ export interface OrganizationRecord {
   id: string;
   name: string;
   createdAt: Date;
+  /** Requests per minute; null means the API's default (RATE_LIMIT_PER_MINUTE). */
+  rateLimitPerMinute: number | null;
 }
+
+const organizationSelect = { id: true, name: true, createdAt: true, rateLimitPerMinute: true } as const;
+
+/** Bounds of an organisation's own rate limit (the column's CHECK constraint says the same). */
+export const rateLimitPerMinuteRange = { min: 1, max: 100_000 } as const;
 
 export interface CreatedOrganization {
   org: OrganizationRecord;
@@ -36,7 +43,7 @@ export async function createOrganization(
   return prisma.$transaction(async (tx) => {
     const org = await tx.organization.create({
       data: { id: uuidv7(), name },
-      select: { id: true, name: true, createdAt: true },
+      select: organizationSelect,
     });
     const apiKey = await insertApiKey(tx, { orgId: org.id, name: input.keyName });
     return { org, apiKey };
@@ -48,6 +55,32 @@ export async function findOrganization(prisma: Prisma, orgId: string): Promise<O
   if (!isUuid(orgId)) return null;
   return prisma.organization.findUnique({
     where: { id: orgId },
-    select: { id: true, name: true, createdAt: true },
+    select: organizationSelect,
   });
+}
+
+/**
+ * Sets an organisation's requests-per-minute limit (null: back to the deployment's default).
+ * Returns the organisation, or null when none has this id. Running APIs apply it once their
+ * cached entry for the org's keys expires (API_KEY_CACHE_TTL_MS).
+ */
+export async function setOrganizationRateLimit(
+  prisma: Prisma,
+  orgId: string,
+  perMinute: number | null,
+): Promise<OrganizationRecord | null> {
+  const { min, max } = rateLimitPerMinuteRange;
+  if (perMinute !== null && (!Number.isInteger(perMinute) || perMinute < min || perMinute > max)) {
+    throw new DomainError(
+      "unprocessable_entity",
+      `rate limit must be a whole number of requests per minute from ${min} to ${max}`,
+    );
+  }
+  if (!isUuid(orgId)) return null;
+  const updated = await prisma.organization.updateMany({
+    where: { id: orgId },
+    data: { rateLimitPerMinute: perMinute },
+  });
+  if (updated.count === 0) return null;
+  return findOrganization(prisma, orgId);
 }

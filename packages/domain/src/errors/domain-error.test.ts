@@ -35,6 +35,7 @@ describe("DomainError", () => {
       "not_found",
       "outcome_unknown",
       "payload_too_large",
+      "rate_limited",
       "service_unavailable",
       "unauthorized",
       "unprocessable_entity",

@@ -10,6 +10,7 @@ export const domainErrorCodes = [
   "outcome_unknown",
   "unsupported_media_type",
   "payload_too_large",
+  "rate_limited",
 ] as const;
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
 
