@@ -22,6 +22,8 @@ export interface AppDeps extends AcceptUpsertDeps {
   logger: Logger;
   authenticator: ApiKeyAuthenticator;
   checkReadiness: ReadinessCheck;
+  /** LIST_COUNT_LIMIT: see apps/api/src/config.ts. */
+  listCountLimit: number;
 }
 
 export const maxBodyBytes = 256 * 1024;

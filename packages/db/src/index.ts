@@ -69,6 +69,12 @@ export {
   recordRequestFailed,
 } from "./repositories/intake-lifecycle.repository";
 export {
+  type ListOptions,
+  type ListPage,
+  listAccounts,
+  listContacts,
+} from "./repositories/list-records.repository";
+export {
   type CreatedOrganization,
   createOrganization,
   findOrganization,

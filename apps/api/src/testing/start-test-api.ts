@@ -45,6 +45,8 @@ export async function startTestApi(options: {
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
   intakeOutcomeDeadlineMs?: number;
+  /** LIST_COUNT_LIMIT (default: the env schema's). */
+  listCountLimit?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -63,6 +65,7 @@ export async function startTestApi(options: {
     logger,
     producer,
     defaultPhoneRegion: "US",
+    listCountLimit: options.listCountLimit ?? apiEnvSchema.parse({}).LIST_COUNT_LIMIT,
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,
