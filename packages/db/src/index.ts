@@ -71,8 +71,10 @@ export {
 export {
   type ListOptions,
   type ListPage,
+  type ListStatement,
   listAccounts,
   listContacts,
+  listStatements,
 } from "./repositories/list-records.repository";
 export {
   type CreatedOrganization,

@@ -6,7 +6,7 @@ import {
   type ContactRow,
   contactDetailsOfRow,
 } from "../statements/records";
-import { type CompiledList, compileListQuery } from "./list-compiler";
+import { compileListQuery } from "./list-compiler";
 
 export interface ListPage<T> {
   items: T[];
@@ -31,25 +31,48 @@ const selectionOf = {
   accounts: "to_jsonb(r) AS row",
 } as const;
 
+export interface ListStatement {
+  text: string;
+  values: unknown[];
+}
+
 /**
- * The page (whole rows, one statement) and the count, side by side on two connections. The count
- * reads at most `countLimit` rows past the page (see ListOptions).
+ * The two statements a list runs: the page (whole rows) and the count, which reads at most
+ * `countLimit` rows past the page (see ListOptions). Exported for the list benchmark.
  */
+export function listStatements(
+  orgId: string,
+  query: ListQuery,
+  options: ListOptions,
+): { page: ListStatement; count: ListStatement; countCap: number } {
+  const compiled = compileListQuery(orgId, query);
+  const { values, filterValueCount } = compiled;
+  const offset = (query.page - 1) * query.pageSize;
+  const countCap = offset + Math.max(options.countLimit, query.pageSize) + 1;
+  return {
+    page: {
+      text: `SELECT ${selectionOf[query.entity]} ${compiled.from} ${compiled.orderBy} LIMIT $${values.length + 1}::int OFFSET $${values.length + 2}::int`,
+      values: [...values, query.pageSize, offset],
+    },
+    count: {
+      text: `SELECT count(*)::int AS n FROM (SELECT 1 ${compiled.from} LIMIT $${filterValueCount + 1}::int) counted`,
+      values: [...values.slice(0, filterValueCount), countCap],
+    },
+    countCap,
+  };
+}
+
+/** Runs both statements side by side, on two connections. */
 async function readPage<Row>(
   db: PrismaClient,
-  compiled: CompiledList,
-  selection: string,
+  orgId: string,
   query: ListQuery,
   options: ListOptions,
 ): Promise<{ rows: Row[]; totalCount: number; totalCountExact: boolean }> {
-  const { values, filterValueCount } = compiled;
-  const offset = (query.page - 1) * query.pageSize;
-  const pageSql = `SELECT ${selection} ${compiled.from} ${compiled.orderBy} LIMIT $${values.length + 1}::int OFFSET $${values.length + 2}::int`;
-  const countCap = offset + Math.max(options.countLimit, query.pageSize) + 1;
-  const countSql = `SELECT count(*)::int AS n FROM (SELECT 1 ${compiled.from} LIMIT $${filterValueCount + 1}::int) counted`;
+  const { page, count, countCap } = listStatements(orgId, query, options);
   const [rows, counted] = await Promise.all([
-    db.$queryRawUnsafe<Row[]>(pageSql, ...values, query.pageSize, offset),
-    db.$queryRawUnsafe<{ n: number }[]>(countSql, ...values.slice(0, filterValueCount), countCap),
+    db.$queryRawUnsafe<Row[]>(page.text, ...page.values),
+    db.$queryRawUnsafe<{ n: number }[]>(count.text, ...count.values),
   ]);
   const n = counted[0]?.n ?? 0;
   return { rows, totalCount: n, totalCountExact: n < countCap };
@@ -62,12 +85,10 @@ export async function listContacts(
   query: ListQuery,
   options: ListOptions,
 ): Promise<ListPage<ContactDetails>> {
-  const contactsQuery = { ...query, entity: "contacts" as const };
   const { rows, ...count } = await readPage<{ row: ContactRow; tag_names: string[] }>(
     db,
-    compileListQuery(orgId, contactsQuery),
-    selectionOf.contacts,
-    contactsQuery,
+    orgId,
+    { ...query, entity: "contacts" },
     options,
   );
   return { items: rows.map((r) => contactDetailsOfRow(r.row, r.tag_names)), ...count };
@@ -80,14 +101,7 @@ export async function listAccounts(
   query: ListQuery,
   options: ListOptions,
 ): Promise<ListPage<AccountDetails>> {
-  const accountsQuery = { ...query, entity: "accounts" as const };
-  const { rows, ...count } = await readPage<{ row: AccountRow }>(
-    db,
-    compileListQuery(orgId, accountsQuery),
-    selectionOf.accounts,
-    accountsQuery,
-    options,
-  );
+  const { rows, ...count } = await readPage<{ row: AccountRow }>(db, orgId, { ...query, entity: "accounts" }, options);
   const items = rows.map(({ row }) => ({
     record: accountRecordOfRow(row),
     createdAt: new Date(row.created_at),
