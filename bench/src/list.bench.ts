@@ -17,14 +17,16 @@ const { values: flags } = parseArgs({
 });
 const contactCount = Number(flags.contacts);
 const requests = Number(flags.requests);
-if (!Number.isInteger(contactCount) || contactCount < 10_000) throw new Error("--contacts must be an integer ≥ 10000");
+if (!Number.isInteger(contactCount) || contactCount < 10_000)
+  throw new Error("--contacts must be an integer ≥ 10000");
 if (!Number.isInteger(requests) || requests < 10) throw new Error("--requests must be an integer ≥ 10");
 
 const accountCount = Math.max(1, Math.floor(contactCount / 100));
 const tagCount = 20;
 const env = benchEnvSchema.parse(process.env);
 const startedAt = Date.now();
-const log = (line: string) => process.stderr.write(`[bench:list ${((Date.now() - startedAt) / 1_000).toFixed(0)}s] ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[bench:list ${((Date.now() - startedAt) / 1_000).toFixed(0)}s] ${line}\n`);
 const cleanup = createCleanup(log);
 cleanUpOnSignals(cleanup, log);
 
@@ -111,18 +113,30 @@ try {
       name: "email equals",
       requests,
       body: (i) => ({
-        filters: [{ field: "email", condition: "equals", value: `person${person(i)}@company${person(i) % accountCount}.com` }],
+        filters: [
+          {
+            field: "email",
+            condition: "equals",
+            value: `person${person(i)}@company${person(i) % accountCount}.com`,
+          },
+        ],
       }),
     },
     {
       name: "account.domain equals (100 contacts each)",
       requests,
-      body: (i) => ({ filters: [{ field: "account.domain", condition: "equals", value: `company${(i * 37) % accountCount}.com` }] }),
+      body: (i) => ({
+        filters: [
+          { field: "account.domain", condition: "equals", value: `company${(i * 37) % accountCount}.com` },
+        ],
+      }),
     },
     {
       name: "account_id is (100 contacts each)",
       requests,
-      body: (i) => ({ filters: [{ field: "account_id", condition: "is", value: accountRows[i % accountRows.length]?.id }] }),
+      body: (i) => ({
+        filters: [{ field: "account_id", condition: "is", value: accountRows[i % accountRows.length]?.id }],
+      }),
     },
     {
       name: "tags is (10,000 contacts each)",
@@ -134,7 +148,11 @@ try {
       requests,
       body: (i) => ({
         filters: [
-          { field: "updated_at", condition: "is_after", value: new Date(hourEnd(i).getTime() - 3_600_000).toISOString() },
+          {
+            field: "updated_at",
+            condition: "is_after",
+            value: new Date(hourEnd(i).getTime() - 3_600_000).toISOString(),
+          },
           { field: "updated_at", condition: "is_before", value: hourEnd(i).toISOString() },
         ],
         sort: "-updated_at",
@@ -157,7 +175,10 @@ try {
         headers: { authorization: `Bearer ${org.key}`, "content-type": "application/json" },
         body: JSON.stringify(scenario.body(i)),
       });
-      const body = (await res.json()) as { data?: unknown[]; pagination?: { total_count: number; total_count_exact: boolean } };
+      const body = (await res.json()) as {
+        data?: unknown[];
+        pagination?: { total_count: number; total_count_exact: boolean };
+      };
       if (res.status !== 200) throw new Error(`${scenario.name}: ${res.status} ${JSON.stringify(body)}`);
       return { ms: performance.now() - began, items: body.data?.length ?? 0, pagination: body.pagination };
     };

@@ -101,7 +101,12 @@ export async function listAccounts(
   query: ListQuery,
   options: ListOptions,
 ): Promise<ListPage<AccountDetails>> {
-  const { rows, ...count } = await readPage<{ row: AccountRow }>(db, orgId, { ...query, entity: "accounts" }, options);
+  const { rows, ...count } = await readPage<{ row: AccountRow }>(
+    db,
+    orgId,
+    { ...query, entity: "accounts" },
+    options,
+  );
   const items = rows.map(({ row }) => ({
     record: accountRecordOfRow(row),
     createdAt: new Date(row.created_at),

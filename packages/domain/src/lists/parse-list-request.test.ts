@@ -33,21 +33,37 @@ describe("parseListRequest", () => {
   });
 
   it("normalises values the way stored values are: email and domain equals, tag names", () => {
-    const email = parseListRequest("contacts", { filters: [{ field: "email", condition: "equals", value: "Ann@EXAMPLE.com" }] }, []);
+    const email = parseListRequest(
+      "contacts",
+      { filters: [{ field: "email", condition: "equals", value: "Ann@EXAMPLE.com" }] },
+      [],
+    );
     expect(firstRule(email.filter)).toMatchObject({ value: "ann@example.com" });
-    const domain = parseListRequest("accounts", { filters: [{ field: "domain", condition: "equals", value: "https://www.Acme.COM/x" }] }, []);
+    const domain = parseListRequest(
+      "accounts",
+      { filters: [{ field: "domain", condition: "equals", value: "https://www.Acme.COM/x" }] },
+      [],
+    );
     expect(firstRule(domain.filter)).toMatchObject({ value: "acme.com" });
-    const tags = parseListRequest("contacts", { filters: [{ field: "tags", condition: "is", value: ["VIP", "Warm Lead"] }] }, []);
+    const tags = parseListRequest(
+      "contacts",
+      { filters: [{ field: "tags", condition: "is", value: ["VIP", "Warm Lead"] }] },
+      [],
+    );
     expect(firstRule(tags.filter)).toMatchObject({ value: ["vip", "warm lead"] });
   });
 
   it("reads a date-time without an offset as UTC and ignores values of emptiness checks", () => {
-    const query = parseListRequest("contacts", {
-      filters: [
-        { field: "updated_at", condition: "is_after", value: "2026-01-01T10:00:00" },
-        { field: "email", condition: "is_empty", value: "ignored" },
-      ],
-    }, []);
+    const query = parseListRequest(
+      "contacts",
+      {
+        filters: [
+          { field: "updated_at", condition: "is_after", value: "2026-01-01T10:00:00" },
+          { field: "email", condition: "is_empty", value: "ignored" },
+        ],
+      },
+      [],
+    );
     const group = query.filter as Extract<FilterNode, { kind: "group" }>;
     expect(group.filters.map((f) => (f.kind === "rule" ? f.value : undefined))).toEqual([
       new Date("2026-01-01T10:00:00Z"),
@@ -57,14 +73,25 @@ describe("parseListRequest", () => {
 
   it("accepts a custom field in filters and sort, and only the conditions of its type", () => {
     const key = `custom_field_${score.id}`;
-    const query = parseListRequest("contacts", { sort: `-${key}`, filters: [{ field: key, condition: "equals", value: 3 }] }, [score]);
+    const query = parseListRequest(
+      "contacts",
+      { sort: `-${key}`, filters: [{ field: key, condition: "equals", value: 3 }] },
+      [score],
+    );
     expect(query.sort).toMatchObject({ field: { key }, descending: true });
-    expect(problems({ filters: [{ field: key, condition: "contains", value: "3" }] })).toEqual(["filters[0].condition"]);
-    expect(problems({ filters: [{ field: key, condition: "equals", value: "3" }] })).toEqual(["filters[0].value"]);
+    expect(problems({ filters: [{ field: key, condition: "contains", value: "3" }] })).toEqual([
+      "filters[0].condition",
+    ]);
+    expect(problems({ filters: [{ field: key, condition: "equals", value: "3" }] })).toEqual([
+      "filters[0].value",
+    ]);
   });
 
   it("bounds the size and depth of a filter", () => {
-    const rules = Array.from({ length: listRequestLimits.maxRules + 5 }, () => ({ field: "email", condition: "is_empty" }));
+    const rules = Array.from({ length: listRequestLimits.maxRules + 5 }, () => ({
+      field: "email",
+      condition: "is_empty",
+    }));
     expect(problems({ filters: rules })).toEqual([`filters[${listRequestLimits.maxRules}]`]);
     let deep: unknown = { field: "email", condition: "is_empty" };
     for (let i = 0; i < listRequestLimits.maxDepth + 1; i += 1) deep = { filters: [deep] };

@@ -289,7 +289,7 @@ function parseSort(raw: string | undefined, state: WalkState): ListSort | null {
   const descending = text.startsWith("-");
   const key = descending ? text.slice(1) : text;
   const field = state.fields.get(key);
-  if (!field || !field.sortable) {
+  if (!field?.sortable) {
     const sortable = [...state.fields.values()].filter((f) => f.sortable && !f.customField).map((f) => f.key);
     state.details.push({
       path: "sort",
