@@ -25,6 +25,8 @@ export interface AppDeps extends AcceptUpsertDeps {
   authenticator: ApiKeyAuthenticator;
   rateLimits: RateLimits;
   checkReadiness: ReadinessCheck;
+  /** LIST_COUNT_LIMIT: see apps/api/src/config.ts. */
+  listCountLimit: number;
 }
 
 export const maxBodyBytes = 256 * 1024;

@@ -38,6 +38,11 @@ export const apiEnvSchema = z
     INTAKE_CONCURRENT_STATEMENTS: positiveIntSchema(2),
     /** Most requests recorded by one intake statement. */
     INTAKE_MAX_BATCH: positiveIntSchema(100),
+    /**
+     * List endpoints count matches up to this many rows past the requested page; beyond it the
+     * count is a lower bound and `pagination.total_count_exact` is false.
+     */
+    LIST_COUNT_LIMIT: positiveIntSchema(10_000),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

@@ -29,6 +29,7 @@ const app = createApp({
   logger,
   producer,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
+  listCountLimit: env.LIST_COUNT_LIMIT,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
   rateLimits: createRateLimits({
     redis,

@@ -74,6 +74,14 @@ export {
   recordRequestFailed,
 } from "./repositories/intake-lifecycle.repository";
 export {
+  type ListOptions,
+  type ListPage,
+  type ListStatement,
+  listAccounts,
+  listContacts,
+  listStatements,
+} from "./repositories/list-records.repository";
+export {
   type CreatedOrganization,
   createOrganization,
   findOrganization,

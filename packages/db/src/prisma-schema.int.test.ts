@@ -351,6 +351,10 @@ describe("schema", () => {
           "data_migrations_pkey",
           "contact_email_conflicts_pkey",
           "contact_email_conflicts_org_id_idx",
+          "contacts_org_id_created_at_id_idx",
+          "contacts_org_id_updated_at_id_idx",
+          "accounts_org_id_created_at_id_idx",
+          "accounts_org_id_updated_at_id_idx",
         ]),
       );
       const definition = (name: string) => rows.find((row) => row.indexname === name)?.indexdef;

@@ -113,6 +113,7 @@ export {
   type FieldSchemaType,
   type FilterCondition,
   listContactFieldSchemas,
+  listFieldSchemas,
 } from "./custom-fields/contact-field-schemas";
 export {
   type CreateCustomFieldRequest,
@@ -151,6 +152,23 @@ export {
   jobResultSchema,
   withEnrichmentOutcome,
 } from "./jobs/job-result";
+export {
+  filterConditions,
+  type ListEntity,
+  type ListField,
+  type ListValueKind,
+  listEntities,
+  listFieldsOf,
+} from "./lists/list-fields";
+export {
+  type FilterNode,
+  type FilterValue,
+  type ListQuery,
+  type ListSort,
+  listRequestLimits,
+  maxListPage,
+  parseListRequest,
+} from "./lists/parse-list-request";
 export { normaliseDomain, normaliseHostname } from "./normalise/domain";
 export { emailDomainOf, isValidEmail, normaliseEmail } from "./normalise/email";
 export { isFreeMailDomain } from "./normalise/free-mail";

@@ -2,13 +2,21 @@ import { findAccountDetails } from "@upsert/db";
 import { DomainError, toAccountResponse } from "@upsert/domain";
 import { Router } from "express";
 import { authOf } from "../http/authenticate";
-import { sendData } from "../http/envelope";
+import { sendData, sendList } from "../http/envelope";
 import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
 import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
+import { type ListRecordsDeps, listAccountRecords } from "../services/list-records";
 
-export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
+export function createAccountsRouter(deps: AcceptUpsertDeps & ListRecordsDeps): Router {
   const router = Router();
+
+  router.post("/v1/accounts/list", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const listed = await listAccountRecords(deps, orgId, req.body);
+    sendList(res, listed.items, listed.view);
+  });
 
   // Upsert by domain, async like contacts: 202 with a job; a created account is enriched.
   router.put("/v1/accounts", async (req, res) => {

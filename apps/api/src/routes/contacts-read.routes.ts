@@ -2,10 +2,19 @@ import { findContactDetails, type Prisma } from "@upsert/db";
 import { DomainError, toContactResponse } from "@upsert/domain";
 import { Router } from "express";
 import { authOf } from "../http/authenticate";
-import { sendData } from "../http/envelope";
+import { sendData, sendList } from "../http/envelope";
+import { requireJsonBody } from "../http/require-json-body";
+import { type ListRecordsDeps, listContactRecords } from "../services/list-records";
 
-export function createContactsReadRouter(deps: { prisma: Prisma }): Router {
+export function createContactsReadRouter(deps: { prisma: Prisma } & ListRecordsDeps): Router {
   const router = Router();
+
+  router.post("/v1/contacts/list", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const listed = await listContactRecords(deps, orgId, req.body);
+    sendList(res, listed.items, listed.view);
+  });
 
   router.get("/v1/contacts/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);

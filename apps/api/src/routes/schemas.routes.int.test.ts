@@ -51,6 +51,7 @@ describe("GET /v1/schemas/contacts", () => {
       "location",
       "do_not_contact",
       "account_id",
+      "account.domain",
       "tags",
       "created_at",
       "updated_at",
@@ -100,7 +101,7 @@ describe("GET /v1/schemas/contacts", () => {
     expect(theirs.some((f) => f.key.startsWith("custom_field_"))).toBe(false);
   });
 
-  it.each(["accounts", "widgets", "CONTACTS"])("answers 404 for the entity %s", async (entity) => {
+  it.each(["opportunities", "widgets", "CONTACTS"])("answers 404 for the entity %s", async (entity) => {
     const res = await api.call("GET", `/v1/schemas/${entity}`, { key });
     expect(res.status).toBe(404);
     expect((res.body as { error: { code: string } }).error.code).toBe("not_found");

@@ -50,6 +50,8 @@ export async function startTestApi(options: {
   rateLimitPerMinute?: number;
   /** Failed authentications per minute per client address; high by default, like the above. */
   authFailuresPerMinute?: number;
+  /** LIST_COUNT_LIMIT (default: the env schema's). */
+  listCountLimit?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -68,6 +70,7 @@ export async function startTestApi(options: {
     logger,
     producer,
     defaultPhoneRegion: "US",
+    listCountLimit: options.listCountLimit ?? apiEnvSchema.parse({}).LIST_COUNT_LIMIT,
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,

@@ -3,6 +3,18 @@ import { validate as isUuid } from "uuid";
 import type { PrismaClient } from "../generated/prisma/client";
 import { toAccountRecord } from "./prisma-records";
 
+type AccountRow = Awaited<ReturnType<PrismaClient["account"]["findFirstOrThrow"]>>;
+
+/** The one mapping of an account row to what GET /v1/accounts/:id and list items show. */
+export function toAccountDetails(row: AccountRow): AccountDetails {
+  return {
+    record: toAccountRecord(row),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    enrichedAt: row.enrichedAt,
+  };
+}
+
 /**
  * The account with this id in this org, or null. Other orgs' ids and malformed ids are null too,
  * so callers cannot tell them apart.
@@ -14,11 +26,5 @@ export async function findAccountDetails(
 ): Promise<AccountDetails | null> {
   if (!isUuid(id)) return null;
   const row = await db.account.findFirst({ where: { id, orgId } });
-  if (!row) return null;
-  return {
-    record: toAccountRecord(row),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    enrichedAt: row.enrichedAt,
-  };
+  return row ? toAccountDetails(row) : null;
 }

@@ -1,7 +1,33 @@
 import type { ContactDetails } from "@upsert/domain";
 import { validate as isUuid } from "uuid";
-import type { PrismaClient } from "../generated/prisma/client";
+import type { PrismaClient, Prisma as PrismaNs } from "../generated/prisma/client";
 import { toContactRecord } from "./prisma-records";
+
+/** What a contact's details are read with: its tags' names, alphabetical. */
+export const contactDetailsInclude = {
+  tags: {
+    select: { tagId: true, tag: { select: { name: true } } },
+    orderBy: [{ tag: { nameNormalized: "asc" } }, { tagId: "asc" }],
+  },
+} satisfies PrismaNs.ContactInclude;
+
+type ContactDetailsRow = Awaited<ReturnType<PrismaClient["contact"]["findFirstOrThrow"]>> & {
+  tags: { tagId: string; tag: { name: string } }[];
+};
+
+/** The one mapping of a contact row to what GET /v1/contacts/:id and list items show. */
+export function toContactDetails(row: ContactDetailsRow): ContactDetails {
+  return {
+    record: toContactRecord(row),
+    source: row.source,
+    tagNames: row.tags.map((t) => t.tag.name),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    enrichedAt: row.enrichedAt,
+    enrichedFields: row.enrichedFields,
+    enrichmentError: row.enrichmentError,
+  };
+}
 
 /**
  * The contact with this id in this org, with its tag names (alphabetical) and timestamps; null
@@ -14,24 +40,6 @@ export async function findContactDetails(
   id: string,
 ): Promise<ContactDetails | null> {
   if (!isUuid(id)) return null;
-  const row = await db.contact.findFirst({
-    where: { id, orgId },
-    include: {
-      tags: {
-        select: { tagId: true, tag: { select: { name: true } } },
-        orderBy: [{ tag: { nameNormalized: "asc" } }, { tagId: "asc" }],
-      },
-    },
-  });
-  if (!row) return null;
-  return {
-    record: toContactRecord(row),
-    source: row.source,
-    tagNames: row.tags.map((t) => t.tag.name),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    enrichedAt: row.enrichedAt,
-    enrichedFields: row.enrichedFields,
-    enrichmentError: row.enrichmentError,
-  };
+  const row = await db.contact.findFirst({ where: { id, orgId }, include: contactDetailsInclude });
+  return row ? toContactDetails(row) : null;
 }

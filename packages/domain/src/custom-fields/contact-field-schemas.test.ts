@@ -38,6 +38,7 @@ describe("listContactFieldSchemas", () => {
       "location",
       "do_not_contact",
       "account_id",
+      "account.domain",
       "tags",
       "created_at",
       "updated_at",
@@ -98,6 +99,6 @@ describe("listContactFieldSchemas", () => {
   });
 
   it("leaves out fields of other entities", () => {
-    expect(listContactFieldSchemas([buildField({ entity: "accounts" })])).toHaveLength(12);
+    expect(listContactFieldSchemas([buildField({ entity: "accounts" })])).toHaveLength(13);
   });
 });

@@ -1,27 +1,13 @@
-import { type CustomFieldDetails, customFieldKeyOf } from "./custom-field-response";
+import type { CustomFieldDetails } from "../custom-fields/custom-field-response";
+import {
+  type FieldSchemaType,
+  type FilterCondition,
+  type ListEntity,
+  type ListField,
+  listFieldsOf,
+} from "../lists/list-fields";
 
-/** Monaco's FieldSchemaResponse `type` values this service uses. */
-export type FieldSchemaType =
-  | "string"
-  | "number"
-  | "boolean"
-  | "enum"
-  | "array"
-  | "date"
-  | "datetime"
-  | "uuid";
-
-/** Monaco's filter conditions (conventions: filtering.conditions). */
-export type FilterCondition =
-  | "is"
-  | "is_not"
-  | "equals"
-  | "contains"
-  | "not_contains"
-  | "is_empty"
-  | "is_not_empty"
-  | "is_before"
-  | "is_after";
+export type { FieldSchemaType, FilterCondition } from "../lists/list-fields";
 
 export interface EnumValueOption {
   key: string;
@@ -41,78 +27,21 @@ export interface FieldSchema {
   enum_field_settings?: { allowed_values: EnumValueOption[] };
 }
 
-// Conditions by kind of value. Nullable fields add the emptiness checks; `do_not_contact`,
-// `created_at` and `updated_at` always hold a value, so they do not.
-const textConditions: FilterCondition[] = ["equals", "contains", "not_contains", "is_empty", "is_not_empty"];
-const choiceConditions: FilterCondition[] = ["is", "is_not", "is_empty", "is_not_empty"];
-const numberConditions: FilterCondition[] = ["equals", "is_empty", "is_not_empty"];
-const dateConditions: FilterCondition[] = ["equals", "is_before", "is_after", "is_empty", "is_not_empty"];
-
-function builtIn(
-  key: string,
-  name: string,
-  type: FieldSchemaType,
-  allowedOperators: FilterCondition[],
-  flags: { sortable?: boolean; updatable?: boolean } = {},
-): FieldSchema {
-  return {
-    name,
-    key,
-    type,
-    filterable: true,
-    sortable: flags.sortable ?? true,
-    updatable: flags.updatable ?? true,
-    allowed_operators: [...allowedOperators],
-  };
-}
-
-/** The fields every contact has, in the order Monaco documents them. Fresh objects per call. */
-function builtInContactFields(): FieldSchema[] {
-  return [
-    builtIn("email", "Email", "string", textConditions),
-    builtIn("linkedin_url", "LinkedIn URL", "string", textConditions),
-    builtIn("first_name", "First Name", "string", textConditions),
-    builtIn("last_name", "Last Name", "string", textConditions),
-    builtIn("title", "Title", "string", textConditions),
-    builtIn("phone_number", "Phone Number", "string", textConditions),
-    builtIn("location", "Location", "string", textConditions),
-    builtIn("do_not_contact", "Do Not Contact", "boolean", ["is", "is_not"]),
-    builtIn("account_id", "Account", "uuid", choiceConditions),
-    // A list cannot be ordered by; upserts append tags, so it is still writable.
-    builtIn("tags", "Tags", "array", choiceConditions, { sortable: false }),
-    builtIn("created_at", "Created At", "datetime", ["is_before", "is_after"], { updatable: false }),
-    builtIn("updated_at", "Updated At", "datetime", ["is_before", "is_after"], { updatable: false }),
-  ];
-}
-
-const conditionsByCustomFieldType: Record<string, FilterCondition[]> = {
-  string: textConditions,
-  number: numberConditions,
-  boolean: choiceConditions,
-  date: dateConditions,
-  enum: choiceConditions,
-};
-
-function toCustomFieldSchema(field: CustomFieldDetails): FieldSchema {
-  const type: FieldSchemaType =
-    field.type === "number" || field.type === "boolean" || field.type === "date" || field.type === "enum"
-      ? field.type
-      : "string";
+function toFieldSchema(field: ListField): FieldSchema {
+  const custom = field.customField;
   return {
     name: field.name,
-    key: customFieldKeyOf(field.id),
-    type,
-    filterable: true,
-    sortable: true,
-    // Monaco: custom fields are always updatable.
-    updatable: true,
-    // A type this code does not know accepts only null, so only emptiness can be asked about.
-    allowed_operators: [...(conditionsByCustomFieldType[field.type] ?? ["is_empty", "is_not_empty"])],
-    custom_field_settings: { id: field.id, is_ai_auto_filled: false },
-    ...(field.type === "enum"
+    key: field.key,
+    type: field.type,
+    filterable: field.conditions.length > 0,
+    sortable: field.sortable,
+    updatable: field.updatable,
+    allowed_operators: [...field.conditions],
+    ...(custom ? { custom_field_settings: { id: custom.id, is_ai_auto_filled: false } } : {}),
+    ...(custom?.type === "enum"
       ? {
           enum_field_settings: {
-            allowed_values: field.options.map((option) => ({ key: option, display_value: option })),
+            allowed_values: custom.options.map((option) => ({ key: option, display_value: option })),
           },
         }
       : {}),
@@ -120,12 +49,17 @@ function toCustomFieldSchema(field: CustomFieldDetails): FieldSchema {
 }
 
 /**
- * `GET /v1/schemas/contacts`: the built-in contact fields, then the org's contact custom fields
- * in the order given.
+ * `GET /v1/schemas/{entity}`: exactly the fields, conditions and sortability `POST /v1/{entity}/list`
+ * accepts, read from the same definition (listFieldsOf).
  */
+export function listFieldSchemas(
+  entity: ListEntity,
+  customFields: readonly CustomFieldDetails[],
+): FieldSchema[] {
+  return listFieldsOf(entity, customFields).map(toFieldSchema);
+}
+
+/** `GET /v1/schemas/contacts`. */
 export function listContactFieldSchemas(customFields: readonly CustomFieldDetails[]): FieldSchema[] {
-  return [
-    ...builtInContactFields(),
-    ...customFields.filter((field) => field.entity === "contacts").map(toCustomFieldSchema),
-  ];
+  return listFieldSchemas("contacts", customFields);
 }
