@@ -16,8 +16,9 @@ import { createJobsRouter } from "./routes/jobs.routes";
 import { createSchemasRouter } from "./routes/schemas.routes";
 import { createTagsRouter } from "./routes/tags.routes";
 import type { AcceptUpsertDeps } from "./services/accept-upsert";
+import type { AwaitWriteDeps } from "./services/await-write";
 
-export interface AppDeps extends AcceptUpsertDeps {
+export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
   prisma: Prisma;
   logger: Logger;
   authenticator: ApiKeyAuthenticator;

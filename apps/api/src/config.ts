@@ -32,6 +32,8 @@ export const apiEnvSchema = z
     INTAKE_CONCURRENT_STATEMENTS: positiveIntSchema(2),
     /** Most requests recorded by one intake statement. */
     INTAKE_MAX_BATCH: positiveIntSchema(100),
+    /** `Prefer: wait=N` waits at most this many seconds for a write (0: never waits). */
+    PREFER_WAIT_MAX_S: z.coerce.number().int().min(0).max(300).default(30),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

@@ -1,16 +1,18 @@
 import { findAccountDetails } from "@upsert/db";
 import { DomainError, toAccountResponse } from "@upsert/domain";
 import { Router } from "express";
+import { answerWrite } from "../http/answer-write";
 import { authOf } from "../http/authenticate";
 import { sendData } from "../http/envelope";
-import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
 import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
+import type { AwaitWriteDeps } from "../services/await-write";
 
-export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
+export function createAccountsRouter(deps: AcceptUpsertDeps & AwaitWriteDeps): Router {
   const router = Router();
 
-  // Upsert by domain, async like contacts: 202 with a job; a created account is enriched.
+  // Upsert by domain, async like contacts: 202 with a job (or, with `Prefer: wait`, the account);
+  // a created account is enriched.
   router.put("/v1/accounts", async (req, res) => {
     requireJsonBody(req);
     const { orgId } = authOf(res.locals);
@@ -19,7 +21,7 @@ export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
       body: req.body,
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
-    sendAccepted(req, res, accepted, "account upsert accepted");
+    await answerWrite(req, res, deps, accepted, "account upsert accepted");
   });
 
   router.get("/v1/accounts/:id", async (req, res) => {

@@ -5,6 +5,7 @@ import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createJobProducer,
   createRedis,
+  createRequestWrittenListener,
   type JobProducer,
   type Redis,
   upsertContactJob,
@@ -45,6 +46,7 @@ export async function startTestApi(options: {
   /** Overrides of the HTTP limits (the defaults are the env schema's). */
   httpLimits?: Partial<HttpServerLimits>;
   intakeOutcomeDeadlineMs?: number;
+  preferWaitMaxS?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -52,6 +54,9 @@ export async function startTestApi(options: {
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
+  const subscriber = createRedis(options.redisUrl, "subscriber");
+  subscriber.on("error", () => {});
+  const written = createRequestWrittenListener({ subscriber, prefix: options.queuePrefix });
   const app = createApp({
     prisma: db.prisma,
     intake: createIntakeRecorder(db.pool, {
@@ -62,6 +67,8 @@ export async function startTestApi(options: {
     }),
     logger,
     producer,
+    written,
+    preferWaitMaxS: options.preferWaitMaxS ?? 30,
     defaultPhoneRegion: "US",
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
@@ -105,6 +112,8 @@ export async function startTestApi(options: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await producer.close();
+      await written.close();
+      subscriber.disconnect();
       redis.disconnect();
       await db.close();
       await dropQueuePrefix(options.redisUrl, options.queuePrefix).catch(() => 0);
