@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  installMetrics(app);
+  installMetrics(app, { waitingRequests: () => deps.written.waiting() });
   app.use(createHealthRouter(deps));
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
   app.use(

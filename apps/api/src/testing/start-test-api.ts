@@ -8,6 +8,7 @@ import {
   createRequestWrittenListener,
   type JobProducer,
   type Redis,
+  type RequestWrittenListener,
   upsertContactJob,
 } from "@upsert/queue";
 import { dropQueuePrefix } from "@upsert/testing";
@@ -22,6 +23,8 @@ export interface TestApi {
   db: Db;
   redis: Redis;
   producer: JobProducer;
+  /** The app's listener for write announcements (`Prefer: wait`). */
+  written: RequestWrittenListener;
   call(
     method: string,
     path: string,
@@ -90,6 +93,7 @@ export async function startTestApi(options: {
     db,
     redis,
     producer,
+    written,
     async call(method, path, callOptions = {}) {
       const headers: Record<string, string> = { ...callOptions.headers };
       if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
