@@ -227,12 +227,15 @@ describe("with a worker running", () => {
     });
     const id = String(created.body.data?.id);
     // Wait out the first enrichment, so the 200 below shows the re-enrichment's pending.
-    await waitFor(
-      async () =>
-        ((await call("GET", `/v1/contacts/${id}`)).body.data?.enrichment as { status: string }).status !==
-        "pending",
-      { timeoutMs: 20_000, intervalMs: 200, message: "first enrichment did not finish" },
-    );
+    const enrichmentStatus = async () => {
+      const contact = (await call("GET", `/v1/contacts/${id}`)).body.data;
+      return (contact?.enrichment as { status: string } | undefined)?.status;
+    };
+    await waitFor(async () => (await enrichmentStatus()) !== "pending", {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      message: "first enrichment did not finish",
+    });
     const res = await call("POST", `/v1/contacts/${id}/enrich`, { prefer: "wait=10" });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
