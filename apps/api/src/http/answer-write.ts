@@ -27,7 +27,7 @@ export async function answerWrite(
   accepted: { request: AcceptedRequest; replayed: boolean },
   logMessage: string,
 ): Promise<void> {
-  const preference = readPreference(req, deps.preferWaitMaxS);
+  const preference = readPreference(req.headers.prefer, deps.preferWaitMaxS);
   if (preference.kind !== "wait") {
     if (preference.kind === "respond-async") res.set("Preference-Applied", "respond-async");
     return sendAccepted(req, res, accepted, logMessage);

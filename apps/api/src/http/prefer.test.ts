@@ -1,10 +1,7 @@
-import type { Request } from "express";
 import { describe, expect, it } from "vitest";
 import { readPreference } from "./prefer";
 
-const withPrefer = (prefer: string | string[] | undefined) => ({ headers: { prefer } }) as unknown as Request;
-const read = (prefer: string | string[] | undefined, maxWaitS = 30) =>
-  readPreference(withPrefer(prefer), maxWaitS);
+const read = (prefer: string | string[] | undefined, maxWaitS = 30) => readPreference(prefer, maxWaitS);
 
 describe("readPreference", () => {
   it("reads wait=N, in any case, quoted or not, among other preferences", () => {

@@ -1,4 +1,3 @@
-import type { Request } from "express";
 import parsePreferHeader from "parse-prefer-header";
 
 /** What a request's `Prefer` header (RFC 7240) asks of an asynchronous operation. */
@@ -11,11 +10,10 @@ export type Preference =
   | { kind: "wait"; seconds: number };
 
 /**
- * Reads `Prefer`. The first instance of a preference counts (RFC 7240 §2), and one we do not
+ * Reads a request's `Prefer` header (`req.headers.prefer`). The first instance of a preference counts (RFC 7240 §2), and one we do not
  * understand (`wait=soon`) is ignored rather than refused, as the RFC asks of servers.
  */
-export function readPreference(req: Request, maxWaitS: number): Preference {
-  const header = req.headers.prefer;
+export function readPreference(header: string | string[] | undefined, maxWaitS: number): Preference {
   if (header === undefined) return { kind: "none" };
   const preferences = parsePreferHeader(header);
   if (preferences.respondAsync !== undefined) return { kind: "respond-async" };

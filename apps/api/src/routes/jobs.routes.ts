@@ -17,7 +17,7 @@ export function createJobsRouter(deps: AwaitWriteDeps): Router {
   router.get("/v1/jobs/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);
     const id = req.params.id.toLowerCase();
-    const preference = readPreference(req, deps.preferWaitMaxS);
+    const preference = readPreference(req.headers.prefer, deps.preferWaitMaxS);
     res.vary("Prefer");
     let request = null;
     // Malformed ids, unknown ids and other orgs' jobs are indistinguishable to the caller.
