@@ -18,8 +18,9 @@ import { createJobsRouter } from "./routes/jobs.routes";
 import { createSchemasRouter } from "./routes/schemas.routes";
 import { createTagsRouter } from "./routes/tags.routes";
 import type { AcceptUpsertDeps } from "./services/accept-upsert";
+import type { AwaitWriteDeps } from "./services/await-write";
 
-export interface AppDeps extends AcceptUpsertDeps {
+export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
   prisma: Prisma;
   logger: Logger;
   authenticator: ApiKeyAuthenticator;
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  installMetrics(app);
+  installMetrics(app, { waitingRequests: () => deps.written.waiting() });
   app.use(createHealthRouter(deps));
   // The API description and its docs page are public, like Monaco's.
   app.use(createDocsRouter());

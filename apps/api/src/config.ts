@@ -43,6 +43,8 @@ export const apiEnvSchema = z
      * count is a lower bound and `pagination.total_count_exact` is false.
      */
     LIST_COUNT_LIMIT: positiveIntSchema(10_000),
+    /** `Prefer: wait=N` waits at most this many seconds for a write (0: never waits). */
+    PREFER_WAIT_MAX_S: z.coerce.number().int().min(0).max(300).default(30),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb, createIntakeRecorder } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
-import { closeRedis, createJobProducer, createRedis, upsertContactJob } from "@upsert/queue";
+import {
+  closeRedis,
+  createJobProducer,
+  createRedis,
+  createRequestWrittenListener,
+  upsertContactJob,
+} from "@upsert/queue";
 import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
@@ -17,6 +23,10 @@ const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE }
 const redis = createRedis(env.REDIS_URL, "producer");
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: env.QUEUE_PREFIX });
+// One subscription for every request waiting on its write (`Prefer: wait`), however many there are.
+const subscriber = createRedis(env.REDIS_URL, "subscriber");
+subscriber.on("error", (err) => logger.warn({ err: err.message }, "redis subscriber connection error"));
+const written = createRequestWrittenListener({ subscriber, prefix: env.QUEUE_PREFIX });
 
 const app = createApp({
   prisma: db.prisma,
@@ -28,6 +38,8 @@ const app = createApp({
   }),
   logger,
   producer,
+  written,
+  preferWaitMaxS: env.PREFER_WAIT_MAX_S,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
   listCountLimit: env.LIST_COUNT_LIMIT,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
@@ -67,6 +79,7 @@ shutdown.add("http server", async () => {
   await closed;
 });
 shutdown.add("queue producer", () => producer.close());
-shutdown.add("redis", () => closeRedis(redis));
+shutdown.add("write announcements", () => written.close());
+shutdown.add("redis", () => Promise.all([closeRedis(redis), closeRedis(subscriber)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -1,6 +1,7 @@
 import { createLogger, createShutdown, parseEnv } from "@upsert/config";
 import { createDb } from "@upsert/db";
 import {
+  announceRequestWritten,
   closeRedis,
   createJobProducer,
   createRedis,
@@ -86,6 +87,7 @@ const upsertProcessor = createRequestJobProcessor({
         unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
         wake: (ids) => upsertProducer.promoteMany(ids),
         enqueueEnrichment: (job) => enrichmentProducer.enqueue(job),
+        announceWritten: (id) => announceRequestWritten(producerRedis, env.QUEUE_PREFIX, id),
       },
       requestId,
     ),

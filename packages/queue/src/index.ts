@@ -9,3 +9,11 @@ export {
   requestJobPayloadSchema,
   upsertContactJob,
 } from "./request-jobs";
+export {
+  announceRequestWritten,
+  createRequestWrittenListener,
+  type RequestWaiter,
+  type RequestWrittenListener,
+  requestWrittenChannel,
+  type WaitOutcome,
+} from "./request-written";

@@ -6,8 +6,14 @@ export type { Redis };
  * - `producer`: the API's connection. Commands fail at once while Redis is down (no offline
  *   queue, one retry), so intake answers from Postgres instead of hanging.
  * - `worker`: BullMQ workers need `maxRetriesPerRequest: null` and wait for Redis to return.
+ * - `subscriber`: a pub/sub connection (see request-written.ts): like a worker's, it waits for
+ *   Redis to return, and ioredis resubscribes once it has.
  */
-export function createRedis(url: string, role: "producer" | "worker", options: RedisOptions = {}): Redis {
+export function createRedis(
+  url: string,
+  role: "producer" | "worker" | "subscriber",
+  options: RedisOptions = {},
+): Redis {
   const base: RedisOptions =
     role === "producer"
       ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 }

@@ -21,6 +21,11 @@ const statusByCode: Record<DomainErrorCode, number> = {
   rate_limited: 429,
 };
 
+/** The status of an error code, e.g. one a failed job recorded (500 for a code we do not know). */
+export function statusOfErrorCode(code: string): number {
+  return Object.hasOwn(statusByCode, code) ? statusByCode[code as DomainErrorCode] : 500;
+}
+
 // Codes for client errors that carry only a status (body-parser, the router, zlib, Node's HTTP
 // parser): Monaco's where it has one (`client_error` is its catch-all for other 4xx), else the
 // status's reason phrase in the same snake_case form.

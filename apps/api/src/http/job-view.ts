@@ -40,7 +40,7 @@ export function sendAccepted(
   logMessage: string,
 ): void {
   const { request, replayed } = accepted;
-  res.set({ Location: jobLink(request.id), "Retry-After": "1" });
+  res.set({ Location: jobLink(request.id), "Job-Id": request.id, "Retry-After": "1" });
   if (replayed) res.set("Idempotent-Replayed", "true");
   req.log.info({ jobId: request.id, replayed }, logMessage);
   sendData(res, 202, toAcceptedView(request));

@@ -1,14 +1,22 @@
 import type { Express, NextFunction, Request, Response } from "express";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * Prometheus metrics of the API process (prom-client): requests by method, route pattern and
  * status, and their latency; plus Node's process metrics. Served at `GET /metrics`, which, like
  * the health endpoints, needs no API key: expose it to the scraper, not to the internet.
  */
-export function installMetrics(app: Express): void {
+export function installMetrics(app: Express, sources: { waitingRequests(): number }): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: "upsert_http_waiting_requests",
+    help: "Requests waiting for their write (Prefer: wait), all on one Redis subscription.",
+    registers: [registry],
+    collect() {
+      this.set(sources.waitingRequests());
+    },
+  });
   const requests = new Counter({
     name: "upsert_http_requests_total",
     help: "HTTP requests answered, by method, route pattern and status.",

@@ -1,14 +1,15 @@
 import { findAccountDetails } from "@upsert/db";
 import { DomainError, toAccountResponse } from "@upsert/domain";
 import { Router } from "express";
+import { answerWrite } from "../http/answer-write";
 import { authOf } from "../http/authenticate";
 import { sendData, sendList } from "../http/envelope";
-import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
 import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
+import type { AwaitWriteDeps } from "../services/await-write";
 import { type ListRecordsDeps, listAccountRecords } from "../services/list-records";
 
-export function createAccountsRouter(deps: AcceptUpsertDeps & ListRecordsDeps): Router {
+export function createAccountsRouter(deps: AcceptUpsertDeps & AwaitWriteDeps & ListRecordsDeps): Router {
   const router = Router();
 
   router.post("/v1/accounts/list", async (req, res) => {
@@ -18,7 +19,8 @@ export function createAccountsRouter(deps: AcceptUpsertDeps & ListRecordsDeps): 
     sendList(res, listed.items, listed.view);
   });
 
-  // Upsert by domain, async like contacts: 202 with a job; a created account is enriched.
+  // Upsert by domain, async like contacts: 202 with a job (or, with `Prefer: wait`, the account);
+  // a created account is enriched.
   router.put("/v1/accounts", async (req, res) => {
     requireJsonBody(req);
     const { orgId } = authOf(res.locals);
@@ -27,7 +29,7 @@ export function createAccountsRouter(deps: AcceptUpsertDeps & ListRecordsDeps): 
       body: req.body,
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
-    sendAccepted(req, res, accepted, "account upsert accepted");
+    await answerWrite(req, res, deps, accepted, "account upsert accepted");
   });
 
   router.get("/v1/accounts/:id", async (req, res) => {

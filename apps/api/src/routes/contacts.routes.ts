@@ -1,10 +1,11 @@
 import { Router } from "express";
+import { answerWrite } from "../http/answer-write";
 import { authOf } from "../http/authenticate";
-import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
 import { type AcceptUpsertDeps, acceptReenrichment, acceptUpsert } from "../services/accept-upsert";
+import type { AwaitWriteDeps } from "../services/await-write";
 
-export function createContactsRouter(deps: AcceptUpsertDeps): Router {
+export function createContactsRouter(deps: AcceptUpsertDeps & AwaitWriteDeps): Router {
   const router = Router();
 
   router.put("/v1/contacts", async (req, res) => {
@@ -15,7 +16,7 @@ export function createContactsRouter(deps: AcceptUpsertDeps): Router {
       body: req.body,
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
-    sendAccepted(req, res, accepted, "upsert accepted");
+    await answerWrite(req, res, deps, accepted, "upsert accepted");
   });
 
   // Asks the provider again about an existing contact (failed or stale enrichment). Async like
@@ -27,7 +28,7 @@ export function createContactsRouter(deps: AcceptUpsertDeps): Router {
       contactId: String(req.params.id),
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
-    sendAccepted(req, res, accepted, "re-enrichment accepted");
+    await answerWrite(req, res, deps, accepted, "re-enrichment accepted");
   });
 
   return router;

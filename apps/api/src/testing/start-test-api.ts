@@ -5,8 +5,10 @@ import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createJobProducer,
   createRedis,
+  createRequestWrittenListener,
   type JobProducer,
   type Redis,
+  type RequestWrittenListener,
   upsertContactJob,
 } from "@upsert/queue";
 import { dropQueuePrefix } from "@upsert/testing";
@@ -22,6 +24,8 @@ export interface TestApi {
   db: Db;
   redis: Redis;
   producer: JobProducer;
+  /** The app's listener for write announcements (`Prefer: wait`). */
+  written: RequestWrittenListener;
   call(
     method: string,
     path: string,
@@ -52,6 +56,7 @@ export async function startTestApi(options: {
   authFailuresPerMinute?: number;
   /** LIST_COUNT_LIMIT (default: the env schema's). */
   listCountLimit?: number;
+  preferWaitMaxS?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -59,6 +64,9 @@ export async function startTestApi(options: {
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
+  const subscriber = createRedis(options.redisUrl, "subscriber");
+  subscriber.on("error", () => {});
+  const written = createRequestWrittenListener({ subscriber, prefix: options.queuePrefix });
   const app = createApp({
     prisma: db.prisma,
     intake: createIntakeRecorder(db.pool, {
@@ -69,6 +77,8 @@ export async function startTestApi(options: {
     }),
     logger,
     producer,
+    written,
+    preferWaitMaxS: options.preferWaitMaxS ?? 30,
     defaultPhoneRegion: "US",
     listCountLimit: options.listCountLimit ?? apiEnvSchema.parse({}).LIST_COUNT_LIMIT,
     authenticator: createApiKeyAuthenticator({
@@ -98,6 +108,7 @@ export async function startTestApi(options: {
     db,
     redis,
     producer,
+    written,
     async call(method, path, callOptions = {}) {
       const headers: Record<string, string> = { ...callOptions.headers };
       if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
@@ -120,6 +131,8 @@ export async function startTestApi(options: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await producer.close();
+      await written.close();
+      subscriber.disconnect();
       redis.disconnect();
       await db.close();
       await dropQueuePrefix(options.redisUrl, options.queuePrefix).catch(() => 0);

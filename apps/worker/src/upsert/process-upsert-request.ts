@@ -16,6 +16,8 @@ export interface UpsertDeps {
   wake(requestIds: string[]): Promise<unknown>;
   /** Queues the enrichment job of a written request. */
   enqueueEnrichment(job: RequestJobPayload): Promise<unknown>;
+  /** Tells API requests waiting on it (`Prefer: wait`) that the request's write has finished. */
+  announceWritten(requestId: string): Promise<unknown>;
   unsafeBreak?: OrderedWriteOptions["unsafeBreak"];
 }
 
@@ -37,7 +39,8 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
   if (!claim) return { kind: "done" };
   const { request } = claim;
   if (claim.kind === "finished") {
-    // A run that wrote it may have died before queueing its enrichment.
+    // A run that wrote it may have died before queueing its enrichment, or announcing the write.
+    announceWritten(deps, request.id);
     if (request.enrichmentDueAt) await handOverToEnrichment(deps, request);
     return { kind: "done" };
   }
@@ -51,6 +54,8 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
     const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
     return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.pool, waitingOn) };
   }
+  // Written or failed now, or by an earlier run: the intake row is final either way.
+  announceWritten(deps, request.id);
   if (written.kind === "written") {
     // Without this the next requests for the same people would sit out their fallback delay.
     if (written.nextRequestIds.length > 0)
@@ -60,6 +65,13 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
     if (written.owesEnrichment) await handOverToEnrichment(deps, request);
   }
   return { kind: "done" };
+}
+
+/** Fire and forget: a lost announcement only makes a waiting request wait out its timeout. */
+function announceWritten(deps: UpsertDeps, requestId: string): void {
+  deps
+    .announceWritten(requestId)
+    .catch((err: unknown) => deps.logger.debug({ err }, "could not announce the write"));
 }
 
 async function handOverToEnrichment(deps: UpsertDeps, request: { id: string; orgId: string }) {
