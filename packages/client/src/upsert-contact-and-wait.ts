@@ -25,7 +25,10 @@ export async function upsertContactAndWait(
     params: { header: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {} },
   });
   if (accepted.error) throw new Error(`${accepted.error.error.code}: ${accepted.error.error.message}`);
-  const jobId = accepted.data.data.job_id;
+  const answered = accepted.data.data;
+  // Without `Prefer: wait` the answer is always the 202 with the job.
+  if (!("job_id" in answered)) throw new Error("expected 202 with a job, got the contact");
+  const jobId = answered.job_id;
   const retryAfterMs = Number(accepted.response.headers.get("retry-after")) * 1000 || 1000;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {

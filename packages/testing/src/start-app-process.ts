@@ -17,8 +17,16 @@ const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
 /** Starts `apps/<app>/src/main.ts` as its own Node process, as production runs it. */
 export function startAppProcess(app: "api" | "worker", env: Record<string, string>): AppProcess {
-  // A free port for each worker's metrics, so test workers never collide on the default.
-  return startTsProcess(`apps/${app}/src/main.ts`, { LOG_LEVEL: "info", METRICS_PORT: "0", ...env });
+  // A free port for each worker's metrics, so test workers never collide on the default. Tests
+  // send far more than Monaco's 100 requests per minute per org: an API counts them at the
+  // limiter's highest setting unless the test sets its own.
+  const limits: Record<string, string> = app === "api" ? { RATE_LIMIT_PER_MINUTE: "100000" } : {};
+  return startTsProcess(`apps/${app}/src/main.ts`, {
+    LOG_LEVEL: "info",
+    METRICS_PORT: "0",
+    ...limits,
+    ...env,
+  });
 }
 
 /**

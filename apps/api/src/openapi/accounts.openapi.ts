@@ -10,7 +10,9 @@ import {
   itemEnvelope,
   jsonBodyErrors,
   pathId,
+  waitedResponse,
 } from "./components";
+import { listOperation } from "./lists.openapi";
 
 /** Monaco's AccountResponse (`owner` and funding are not stored: null) and our `enrichment` block. */
 export const accountResponseSchema = z
@@ -55,6 +57,16 @@ const accountUpsertRequest = upsertAccountRequestSchema.meta({
 });
 
 export const accountsPaths: ZodOpenApiPathsObject = {
+  "/v1/accounts/list": {
+    post: listOperation({
+      operationId: "list_accounts",
+      tag: "Accounts",
+      summary: "List Accounts",
+      requestId: "AccountListRequest",
+      responseId: "PublicListResponse_AccountResponse_",
+      item: accountResponseSchema,
+    }),
+  },
   "/v1/accounts": {
     put: {
       operationId: "upsert_account",
@@ -70,6 +82,10 @@ export const accountsPaths: ZodOpenApiPathsObject = {
         },
       },
       responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the account, written within N seconds",
+          accountEnvelope,
+        ),
         "202": acceptedResponse("Accepted: the account upsert is queued (or an idempotent replay of one)"),
         ...errorResponses(...jsonBodyErrors, ...authenticatedErrors, 504),
       },

@@ -63,6 +63,7 @@ const errorDescriptions = {
   409: "Conflict (`conflict`).",
   413: "The body is larger than 256 KiB (`payload_too_large`).",
   415: "The body is not JSON (`unsupported_media_type`).",
+  429: "Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again.",
   422: "Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`).",
   500: "Unexpected error (`internal_error`); never carries internals.",
   503: "Postgres or Redis is not answering (`service_unavailable`).",
@@ -83,7 +84,7 @@ export function errorResponses(...statuses: ErrorStatus[]): ZodOpenApiResponsesO
 }
 
 /** Every authenticated operation can answer these. */
-export const authenticatedErrors: ErrorStatus[] = [401, 500, 503];
+export const authenticatedErrors: ErrorStatus[] = [401, 429, 500, 503];
 /** And every operation that takes a JSON body these. */
 export const jsonBodyErrors: ErrorStatus[] = [400, 413, 415, 422];
 
@@ -109,8 +110,8 @@ export const idempotencyKeyHeaderSchema = z
 
 export const preferHeaderSchema = z.string().meta({
   description:
-    "RFC 7240 preference. `respond-async` is how every write answers in this version (202 with a job); other preferences are ignored.",
-  examples: ["respond-async"],
+    "RFC 7240 preference. `wait=N`: if the write finishes within N seconds (capped by PREFER_WAIT_MAX_S, default 30), answer as Monaco's synchronous endpoint does (200 with the record, or the job's error), with `Preference-Applied: wait=N` and `Job-Id`; otherwise 202 with the job. `respond-async` (or no preference): 202 at once. Unreadable values are ignored.",
+  examples: ["wait=10"],
 });
 
 /** Request headers of an asynchronous write. */
@@ -136,6 +137,18 @@ export const acceptedJobSchema = z
   .meta({ id: "AcceptedJob" });
 
 export const acceptedJobEnvelope = itemEnvelope("PublicItemResponse_AcceptedJob_", acceptedJobSchema);
+
+/** The 200 answer of an asynchronous write that finished within `Prefer: wait=N`. */
+export function waitedResponse(description: string, envelope: z.ZodType): ZodOpenApiResponseObject {
+  return {
+    description,
+    headers: z.object({
+      "preference-applied": z.string().meta({ description: "`wait=N`, N as applied (after the cap)" }),
+      "job-id": z.uuid().meta({ description: "The job that wrote it" }),
+    }),
+    content: { "application/json": { schema: envelope } },
+  };
+}
 
 /** The 202 answer of every asynchronous write. */
 export function acceptedResponse(description: string): ZodOpenApiResponseObject {

@@ -10,7 +10,9 @@ import {
   itemEnvelope,
   jsonBodyErrors,
   pathId,
+  waitedResponse,
 } from "./components";
+import { listOperation } from "./lists.openapi";
 
 const enrichmentStatusSchema = z.enum(["none", "pending", "applied", "failed", "skipped"]);
 
@@ -75,6 +77,16 @@ const contactUpsertRequest = upsertContactRequestSchema.meta({
 });
 
 export const contactsPaths: ZodOpenApiPathsObject = {
+  "/v1/contacts/list": {
+    post: listOperation({
+      operationId: "list_contacts",
+      tag: "Contacts",
+      summary: "List Contacts",
+      requestId: "ContactListRequest",
+      responseId: "PublicListResponse_ContactResponse_",
+      item: contactResponseSchema,
+    }),
+  },
   "/v1/contacts": {
     put: {
       operationId: "upsert_contact",
@@ -85,6 +97,10 @@ export const contactsPaths: ZodOpenApiPathsObject = {
       requestParams: { header: asyncWriteHeaders },
       requestBody: { required: true, content: { "application/json": { schema: contactUpsertRequest } } },
       responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the contact, written within N seconds",
+          contactEnvelope,
+        ),
         "202": acceptedResponse("Accepted: the upsert is queued (or an idempotent replay of one)"),
         ...errorResponses(...jsonBodyErrors, ...authenticatedErrors, 504),
       },
@@ -111,6 +127,10 @@ export const contactsPaths: ZodOpenApiPathsObject = {
         "Asks the enrichment provider again (after a failed or stale enrichment). Fill-only: values a caller sent are never overwritten. Asynchronous like the upsert.",
       requestParams: { path: pathId("contact_id", "The contact's id"), header: asyncWriteHeaders },
       responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the contact once the re-enrichment is queued",
+          contactEnvelope,
+        ),
         "202": acceptedResponse("Accepted: the re-enrichment is queued"),
         ...errorResponses(404, 422, ...authenticatedErrors, 504),
       },

@@ -41,7 +41,7 @@ export function createOpenApiDocument(): OpenApiDocument {
       title: "Contact upsert API",
       version: "1.0.0",
       description:
-        "Monaco's contact contract (`PUT /v1/contacts` and its neighbours), answered asynchronously: every write is recorded durably and answered 202 with a job to poll. Success bodies are `{ data, meta: { timestamp } }`, errors `{ error: { code, message, details? } }`.",
+        "Monaco's contact contract (`PUT /v1/contacts` and its neighbours), answered asynchronously: every write is recorded durably and answered 202 with a job to poll, or, with `Prefer: wait=N`, with Monaco's synchronous answer when the write finishes within N seconds. Success bodies are `{ data, meta: { timestamp } }`, errors `{ error: { code, message, details? } }`. Every authenticated answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds): each organisation may make 100 requests a minute (sliding window) unless configured otherwise, and over it the answer is 429 `rate_limited` with `Retry-After`.",
     },
     servers: [{ url: "/", description: "This server" }],
     security: [{ apiKeyBearer: [] }],

@@ -81,14 +81,7 @@ export async function startStack(options: {
     DATABASE_POOL_SIZE: "8",
     ...options.workerEnv,
   };
-  // The scenarios send far more than Monaco's 100 requests per minute per org; the limiter still
-  // counts every request, at its highest setting.
-  const api = startAppProcess("api", {
-    ...env,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    RATE_LIMIT_PER_MINUTE: "100000",
-  });
+  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1" });
   const workers: AppProcess[] = [];
   const startWorker = () => {
     const worker = startAppProcess("worker", workerEnv);

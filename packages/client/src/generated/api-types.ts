@@ -77,6 +77,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * List Accounts
+         * @description Filters, sorts and pages the organisation's records; each item is what the single GET answers. An unknown field, an unsupported condition or an unsortable field is a 422 naming it.
+         */
+        post: operations["list_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contacts": {
         parameters: {
             query?: never;
@@ -128,6 +148,26 @@ export interface paths {
          * @description Asks the enrichment provider again (after a failed or stale enrichment). Fill-only: values a caller sent are never overwritten. Asynchronous like the upsert.
          */
         post: operations["reenrich_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * List Contacts
+         * @description Filters, sorts and pages the organisation's records; each item is what the single GET answers. An unknown field, an unsupported condition or an unsortable field is a 422 naming it.
+         */
+        post: operations["list_contacts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -332,6 +372,21 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        AccountListRequest: {
+            /** @description A flat list of rules (ANDed) or a nested expression; at most 50 rules, 8 levels deep. */
+            filters?: components["schemas"]["FilterRule"][] | components["schemas"]["FilterExpression"];
+            /** @description Default true */
+            include_custom_fields?: boolean;
+            /** @description 1-indexed; default 1 */
+            page?: number;
+            /** @description Default 50 */
+            page_size?: number;
+            /**
+             * @description A sortable field key, `-` first for descending; default `-created_at`
+             * @example -updated_at
+             */
+            sort?: string;
+        };
         AccountUpsertRequest: {
             domain: string;
             idempotency_key?: string | null;
@@ -372,6 +427,21 @@ export interface components {
             updated_at: string;
         } & {
             [key: `custom_field_${string}`]: string | number | boolean | null;
+        };
+        ContactListRequest: {
+            /** @description A flat list of rules (ANDed) or a nested expression; at most 50 rules, 8 levels deep. */
+            filters?: components["schemas"]["FilterRule"][] | components["schemas"]["FilterExpression"];
+            /** @description Default true */
+            include_custom_fields?: boolean;
+            /** @description 1-indexed; default 1 */
+            page?: number;
+            /** @description Default 50 */
+            page_size?: number;
+            /**
+             * @description A sortable field key, `-` first for descending; default `-created_at`
+             * @example -updated_at
+             */
+            sort?: string;
         };
         /** @description Either `email` or `linkedin_url` is required; with only `linkedin_url`, also `account_id` or `domain`. Absent fields are left as they are, `null` clears. Custom field values go in top-level `custom_field_<uuid>` keys. Any other key is a 422. */
         ContactUpsertRequest: {
@@ -414,7 +484,7 @@ export interface components {
         };
         ErrorDetail: {
             /**
-             * @description Machine-readable error code. This service's codes: unprocessable_entity, not_found, conflict, bad_request, unauthorized, idempotency_key_reused, service_unavailable, outcome_unknown, unsupported_media_type, payload_too_large, rate_limited, client_error, internal_error.
+             * @description Machine-readable error code. This service's codes: unprocessable_entity, not_found, conflict, bad_request, unauthorized, idempotency_key_reused, service_unavailable, outcome_unknown, unsupported_media_type, payload_too_large, rate_limited, rate_limited, client_error, internal_error.
              * @example not_found
              */
             code: string;
@@ -451,6 +521,22 @@ export interface components {
             /** @enum {string} */
             type: "string" | "number" | "boolean" | "enum" | "array" | "date" | "datetime" | "uuid";
             updatable: boolean;
+        };
+        FilterExpression: {
+            filters: (components["schemas"]["FilterRule"] | components["schemas"]["FilterExpression"])[];
+            /** @enum {string} */
+            operator?: "and" | "or";
+        };
+        FilterRule: {
+            /** @enum {string} */
+            condition: "is" | "is_not" | "equals" | "contains" | "not_contains" | "is_empty" | "is_not_empty" | "is_before" | "is_after";
+            /**
+             * @description A field key from `GET /v1/schemas/{entity}`
+             * @example email
+             */
+            field: string;
+            /** @description One value, or a list of them for `is` / `is_not` */
+            value?: unknown;
         };
         JobResponse: {
             attempts: number;
@@ -509,6 +595,14 @@ export interface components {
             };
             meta: components["schemas"]["ResponseMeta"];
         };
+        PaginationInfo: {
+            page: number;
+            page_size: number;
+            /** @description Exact up to LIST_COUNT_LIMIT rows past the page; beyond it a lower bound (see total_count_exact) */
+            total_count: number;
+            total_count_exact: boolean;
+            total_pages: number;
+        };
         PublicErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -547,6 +641,16 @@ export interface components {
         PublicItemResponse_TagResponse_: {
             data: components["schemas"]["TagResponse"];
             meta: components["schemas"]["ResponseMeta"];
+        };
+        PublicListResponse_AccountResponse_: {
+            data: components["schemas"]["AccountDetailResponse"][];
+            meta: components["schemas"]["ResponseMeta"];
+            pagination: components["schemas"]["PaginationInfo"];
+        };
+        PublicListResponse_ContactResponse_: {
+            data: components["schemas"]["ContactDetailResponse"][];
+            meta: components["schemas"]["ResponseMeta"];
+            pagination: components["schemas"]["PaginationInfo"];
         };
         Readiness: {
             data: {
@@ -657,6 +761,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description With `Prefer: wait=N`: the account, written within N seconds */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AccountDetailResponse_"];
+                };
+            };
             /** @description Accepted: the account upsert is queued (or an idempotent replay of one) */
             202: {
                 headers: {
@@ -710,6 +827,15 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -785,6 +911,111 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountListRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicListResponse_AccountResponse_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -821,6 +1052,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description With `Prefer: wait=N`: the contact, written within N seconds */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_ContactDetailResponse_"];
+                };
+            };
             /** @description Accepted: the upsert is queued (or an idempotent replay of one) */
             202: {
                 headers: {
@@ -874,6 +1118,15 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -949,6 +1202,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -984,6 +1246,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description With `Prefer: wait=N`: the contact once the re-enrichment is queued */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_ContactDetailResponse_"];
+                };
+            };
             /** @description Accepted: the re-enrichment is queued */
             202: {
                 headers: {
@@ -1026,6 +1301,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1046,6 +1330,102 @@ export interface operations {
             };
             /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    list_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactListRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicListResponse_ContactResponse_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1086,6 +1466,15 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1189,6 +1578,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1241,6 +1639,15 @@ export interface operations {
             };
             /** @description Not found (`not_found`), also for another organisation's resources. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1305,6 +1712,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1357,6 +1773,15 @@ export interface operations {
             };
             /** @description Not found (`not_found`), also for another organisation's resources. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1440,6 +1865,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1491,6 +1925,15 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1594,6 +2037,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1653,6 +2105,15 @@ export interface operations {
                     "application/json": components["schemas"]["PublicErrorResponse"];
                 };
             };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
             /** @description Unexpected error (`internal_error`); never carries internals. */
             500: {
                 headers: {
@@ -1703,6 +2164,15 @@ export interface operations {
             };
             /** @description Not found (`not_found`), also for another organisation's resources. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1811,6 +2281,15 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
