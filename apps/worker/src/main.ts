@@ -21,6 +21,7 @@ import {
   type RunOutcome,
 } from "./processors/request-job.processor";
 import { enrichCreatedRecords } from "./upsert/enrich-created-records";
+import { purgeCachedAnswers } from "./enrichment-cache";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
@@ -86,6 +87,8 @@ const upsertProcessor = createRequestJobProcessor({
         unsafeBreak: env.UNSAFE_BREAK_FOR_TESTS,
         wake: (ids) => upsertProducer.promoteMany(ids),
         enqueueEnrichment: (job) => enrichmentProducer.enqueue(job),
+        purgeCachedAnswers: (orgId, identity) =>
+          purgeCachedAnswers({ redis: producerRedis, prefix: env.QUEUE_PREFIX }, orgId, identity),
       },
       requestId,
     ),

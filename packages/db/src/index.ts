@@ -19,7 +19,15 @@ export {
   replaceDatabaseName,
 } from "./migrations";
 export { loadAccountByDomain, writeAccountUpsert } from "./repositories/account-writes.repository";
-export { findAccountDetails } from "./repositories/accounts.repository";
+export { accountExists, findAccountDetails } from "./repositories/accounts.repository";
+export {
+  type AccountByIdChange,
+  type ContactByIdChange,
+  loadAccountById,
+  loadContactById,
+  writeAccountById,
+  writeContactById,
+} from "./repositories/by-id-writes.repository";
 export {
   type ActiveApiKey,
   type ApiKeySummary,
@@ -38,7 +46,7 @@ export {
   writeContactUpsert,
   writeReenrichment,
 } from "./repositories/contact-writes.repository";
-export { findContactDetails } from "./repositories/contacts.repository";
+export { contactExists, findContactDetails } from "./repositories/contacts.repository";
 export { createCustomField, listCustomFields } from "./repositories/custom-fields.repository";
 export {
   applyEnrichment,

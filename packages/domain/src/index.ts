@@ -6,7 +6,10 @@ export {
   toAccountResponse,
 } from "./accounts/account-response";
 export {
+  type PatchAccountPayload,
+  type ParsePatchAccountRequestResult,
   type ParseUpsertAccountRequestResult,
+  parsePatchAccountRequest,
   parseUpsertAccountRequest,
   type UpsertAccountPayload,
 } from "./accounts/parse-upsert-account-request";
@@ -56,7 +59,9 @@ export {
 } from "./contacts/contact-response";
 export {
   accountDomainOfEmail,
+  accountIdKeyOf,
   accountUpsertKeysOf,
+  contactIdKeyOf,
   domainKeyOf,
   emailKeyOf,
   identityKeysOf,
@@ -77,6 +82,7 @@ export {
   type ParsedUpsertContactRequest,
   type ParseUpsertContactRequestOptions,
   type ParseUpsertContactRequestResult,
+  parsePatchContactRequest,
   parseUpsertContactRequest,
   upsertContactRequestLimits,
   upsertContactRequestSchema,
@@ -84,12 +90,14 @@ export {
 export { payloadHash, toCanonicalJson } from "./contacts/payload-hash";
 export {
   type AccountResolution,
+  type ContactPatchPlan,
   isIsoDateOrDateTime,
   type MatchedBy,
   type PlanAccount,
   type PlanError,
   type PlanIssue,
   type PlanIssueReason,
+  planContactPatch,
   planUpsert,
   type SnapshotLookups,
   selectSnapshotLookups,
@@ -140,7 +148,9 @@ export {
 export { formatIssuePath, invalidRequestError, validationDetailsOf } from "./errors/validation-error";
 export {
   accountUpsertJobResult,
+  contactPatchJobResult,
   contactUpsertJobResult,
+  deletedJobResult,
   type EnrichmentOutcome,
   enrichmentOutcomeSchema,
   type JobResult,

@@ -5,6 +5,7 @@ import { authOf } from "../http/authenticate";
 import { sendData } from "../http/envelope";
 import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
+import { acceptAccountDelete, acceptAccountPatch } from "../services/accept-by-id";
 import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
 
 export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
@@ -20,6 +21,29 @@ export function createAccountsRouter(deps: AcceptUpsertDeps): Router {
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
     sendAccepted(req, res, accepted, "account upsert accepted");
+  });
+
+  router.patch("/v1/accounts/:id", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptAccountPatch(deps, {
+      orgId,
+      id: String(req.params.id),
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "account patch accepted");
+  });
+
+  // The account goes; its contacts stay, with no account.
+  router.delete("/v1/accounts/:id", async (req, res) => {
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptAccountDelete(deps, {
+      orgId,
+      id: String(req.params.id),
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "account delete accepted");
   });
 
   router.get("/v1/accounts/:id", async (req, res) => {

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { authOf } from "../http/authenticate";
 import { sendAccepted } from "../http/job-view";
 import { requireJsonBody } from "../http/require-json-body";
+import { acceptContactDelete, acceptContactPatch, acceptCreate } from "../services/accept-by-id";
 import { type AcceptUpsertDeps, acceptReenrichment, acceptUpsert } from "../services/accept-upsert";
 
 export function createContactsRouter(deps: AcceptUpsertDeps): Router {
@@ -16,6 +17,41 @@ export function createContactsRouter(deps: AcceptUpsertDeps): Router {
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
     sendAccepted(req, res, accepted, "upsert accepted");
+  });
+
+  // Create only: the job fails with `conflict` when the email or LinkedIn URL exists.
+  router.post("/v1/contacts", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptCreate(deps, {
+      orgId,
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "create accepted");
+  });
+
+  router.patch("/v1/contacts/:id", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptContactPatch(deps, {
+      orgId,
+      id: String(req.params.id),
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "patch accepted");
+  });
+
+  // Deletes the contact and erases its personal data (intake log, job results, answer cache).
+  router.delete("/v1/contacts/:id", async (req, res) => {
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptContactDelete(deps, {
+      orgId,
+      id: String(req.params.id),
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    sendAccepted(req, res, accepted, "delete accepted");
   });
 
   // Asks the provider again about an existing contact (failed or stale enrichment). Async like

@@ -59,7 +59,13 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const deps = () => ({ pool: db.pool, logger, wake: async () => {}, enqueueEnrichment: async () => {} });
+const deps = () => ({
+  pool: db.pool,
+  logger,
+  wake: async () => {},
+  enqueueEnrichment: async () => {},
+  purgeCachedAnswers: async () => {},
+});
 
 async function accept(orgId: string, payload: UpsertContactPayload): Promise<IntakeRecord> {
   const outcome = await acceptRequest(

@@ -22,3 +22,9 @@ export async function findAccountDetails(
     enrichedAt: row.enrichedAt,
   };
 }
+
+/** Whether the org has an account with this id (malformed ids and other orgs' accounts: no). */
+export async function accountExists(db: PrismaClient, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db.account.count({ where: { id, orgId } })) > 0;
+}

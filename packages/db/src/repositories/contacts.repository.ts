@@ -35,3 +35,9 @@ export async function findContactDetails(
     enrichmentError: row.enrichmentError,
   };
 }
+
+/** Whether the org has a contact with this id (malformed ids and other orgs' contacts: no). */
+export async function contactExists(db: PrismaClient, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db.contact.count({ where: { id, orgId } })) > 0;
+}
