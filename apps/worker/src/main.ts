@@ -11,6 +11,7 @@ import {
 import { Worker } from "bullmq";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
+import { purgeCachedAnswers } from "./enrichment-cache";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
 import { createWorkerMetrics, startMetricsServer } from "./metrics";
@@ -21,7 +22,6 @@ import {
   type RunOutcome,
 } from "./processors/request-job.processor";
 import { enrichCreatedRecords } from "./upsert/enrich-created-records";
-import { purgeCachedAnswers } from "./enrichment-cache";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");

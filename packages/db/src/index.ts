@@ -21,14 +21,6 @@ export {
 export { loadAccountByDomain, writeAccountUpsert } from "./repositories/account-writes.repository";
 export { accountExists, findAccountDetails } from "./repositories/accounts.repository";
 export {
-  type AccountByIdChange,
-  type ContactByIdChange,
-  loadAccountById,
-  loadContactById,
-  writeAccountById,
-  writeContactById,
-} from "./repositories/by-id-writes.repository";
-export {
   type ActiveApiKey,
   type ApiKeySummary,
   createApiKey,
@@ -38,6 +30,14 @@ export {
   revokeApiKey,
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
+export {
+  type AccountByIdChange,
+  type ContactByIdChange,
+  loadAccountById,
+  loadContactById,
+  writeAccountById,
+  writeContactById,
+} from "./repositories/by-id-writes.repository";
 export {
   type ContactChange,
   type ContactWrite,

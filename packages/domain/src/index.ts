@@ -6,9 +6,9 @@ export {
   toAccountResponse,
 } from "./accounts/account-response";
 export {
-  type PatchAccountPayload,
   type ParsePatchAccountRequestResult,
   type ParseUpsertAccountRequestResult,
+  type PatchAccountPayload,
   parsePatchAccountRequest,
   parseUpsertAccountRequest,
   type UpsertAccountPayload,

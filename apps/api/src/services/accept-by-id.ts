@@ -80,7 +80,10 @@ export async function acceptContactPatch(
 }
 
 /** `DELETE /v1/contacts/:id`: the contact and its personal data (see write_contact_by_id). */
-export async function acceptContactDelete(deps: AcceptUpsertDeps, input: ByIdInput): Promise<AcceptUpsertResult> {
+export async function acceptContactDelete(
+  deps: AcceptUpsertDeps,
+  input: ByIdInput,
+): Promise<AcceptUpsertResult> {
   const idempotencyKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const contactId = await requireContact(deps, input);
   return recordAndEnqueue(deps, {
@@ -111,7 +114,10 @@ export async function acceptAccountPatch(
 }
 
 /** `DELETE /v1/accounts/:id`: the account goes; its contacts stay, without an account. */
-export async function acceptAccountDelete(deps: AcceptUpsertDeps, input: ByIdInput): Promise<AcceptUpsertResult> {
+export async function acceptAccountDelete(
+  deps: AcceptUpsertDeps,
+  input: ByIdInput,
+): Promise<AcceptUpsertResult> {
   const idempotencyKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const accountId = await requireAccount(deps, input);
   return recordAndEnqueue(deps, {

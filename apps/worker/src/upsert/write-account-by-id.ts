@@ -1,9 +1,14 @@
-import { type IntakeRecord, loadAccountById, type Pool, writeAccountById as writeAccountByIdStatement } from "@upsert/db";
+import {
+  type IntakeRecord,
+  loadAccountById,
+  type Pool,
+  writeAccountById as writeAccountByIdStatement,
+} from "@upsert/db";
 import {
   type AccountRecord,
   accountIdKeyOf,
-  accountUpsertKeysOf,
   accountUpsertJobResult,
+  accountUpsertKeysOf,
   deletedJobResult,
   type PatchAccountPayload,
   planAccountUpsert,
@@ -34,7 +39,9 @@ export function writeAccountById(
   action: "patch" | "delete",
 ): (pool: Pool, request: IntakeRecord, options: OrderedWriteOptions) => Promise<WriteOutcome> {
   return (pool, request, options) => {
-    const { account_id: accountId, ...payload } = request.payload as PatchAccountPayload & { account_id: string };
+    const { account_id: accountId, ...payload } = request.payload as PatchAccountPayload & {
+      account_id: string;
+    };
     return runOrderedWrite(request, options, async (ordered) => {
       const stored = await loadAccountById(pool, request.orgId, accountId);
       const keys = keysOfStored(accountId, stored);
@@ -69,4 +76,3 @@ export function writeAccountById(
     });
   };
 }
-

@@ -52,7 +52,9 @@ export function writeContactPatch(
   request: IntakeRecord,
   options: OrderedWriteOptions,
 ): Promise<WriteOutcome> {
-  const { contact_id: contactId, ...payload } = request.payload as UpsertContactPayload & { contact_id: string };
+  const { contact_id: contactId, ...payload } = request.payload as UpsertContactPayload & {
+    contact_id: string;
+  };
   const seq = Number(request.seq);
   return runOrderedWrite(request, options, async (ordered) => {
     const stored = await loadContactById(pool, request.orgId, contactId);
@@ -60,7 +62,11 @@ export function writeContactPatch(
     const now = new Date();
     const write = { ordered: ordered(keys), contactId, version: stored?.version ?? null, now };
     if (!stored) {
-      const outcome = await writeContactById(pool, { ...write, snapshot: null }, { action: "fail", error: notFound });
+      const outcome = await writeContactById(
+        pool,
+        { ...write, snapshot: null },
+        { action: "fail", error: notFound },
+      );
       return { outcome, owesEnrichment: false, keys };
     }
     // The tags the contact has after the patch are read too, for their names in the result.
@@ -70,7 +76,11 @@ export function writeContactPatch(
     const plan = planContactPatch(stored.record, loaded.snapshot, { seq, payload });
     const snapshot = { lookups, fingerprint: loaded.fingerprint };
     if (plan.kind === "failed") {
-      const outcome = await writeContactById(pool, { ...write, snapshot }, { action: "fail", error: plan.error });
+      const outcome = await writeContactById(
+        pool,
+        { ...write, snapshot },
+        { action: "fail", error: plan.error },
+      );
       return { outcome, owesEnrichment: false, keys };
     }
     const tagIds = new Set(plan.contact.tagIds);

@@ -20,7 +20,11 @@ import { v7 as uuidv7 } from "uuid";
 import { type OrderedWriteOptions, runOrderedWrite, type WriteOutcome } from "./ordered-write";
 
 /** The write of a `contact.create` request (POST /v1/contacts): an upsert that only creates. */
-export function writeCreate(pool: Pool, request: IntakeRecord, options: OrderedWriteOptions): Promise<WriteOutcome> {
+export function writeCreate(
+  pool: Pool,
+  request: IntakeRecord,
+  options: OrderedWriteOptions,
+): Promise<WriteOutcome> {
   return writeUpsert(pool, request, { ...options, createOnly: true });
 }
 

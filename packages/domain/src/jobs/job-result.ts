@@ -42,7 +42,13 @@ export function contactUpsertJobResult(
 
 /** A contact patch's result: the contact as written; nothing is owed to enrichment. */
 export function contactPatchJobResult(contact: ContactResponse): JobResult {
-  return { action: "updated", contact_id: contact.id, account_id: contact.account_id, enrichment: "skipped", contact };
+  return {
+    action: "updated",
+    contact_id: contact.id,
+    account_id: contact.account_id,
+    enrichment: "skipped",
+    contact,
+  };
 }
 
 /** A delete's result (contact or account): nothing of the record is kept to show. */
