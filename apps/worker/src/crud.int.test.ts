@@ -105,7 +105,7 @@ describe("PATCH /v1/contacts/:id", () => {
     expect(contact).toMatchObject({ first_name: "Bo", last_name: "Berg", title: "CTO" });
     expect(contact.tags).toHaveLength(1);
     expect(contact.tags[0]).toMatch(/^beta /);
-    expect((job.result?.contact as Contact).tags).toEqual(contact.tags);
+    expect((job.result as { contact: Contact }).contact.tags).toEqual(contact.tags);
   });
 
   it("fails with conflict when the new email belongs to another contact", async () => {
@@ -175,7 +175,7 @@ describe("DELETE /v1/contacts/:id", () => {
     });
     expect(b).toMatchObject({ status: "succeeded", result: { action: "deleted", contact_id: id } });
     expect(c).toMatchObject({ status: "succeeded", result: { action: "created" } });
-    const newId = String(c.result?.contact_id);
+    const newId = String(c?.result?.contact_id);
     expect(newId).not.toBe(id);
     expect((await getContact(id)).status).toBe(404);
     const now = (await getContact(newId)).body.data;
@@ -283,7 +283,7 @@ describe("erasure", () => {
     }
     expect(answers[0]?.status).toBe(404);
     // The jobs are still there, marked erased, with what they did.
-    expect((answers[1]?.body as { data: JobView }).data.result).toMatchObject({
+    expect((answers[1] as { body: { data: JobView } }).body.data.result).toMatchObject({
       erased: true,
       action: "created",
     });
@@ -318,14 +318,14 @@ async function redisHits(needles: string[]): Promise<string[]> {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
     cursor = next;
     for (const key of keys) {
-      const text = `${key} ${JSON.stringify(await valueOf(key))}`.toLowerCase();
+      const text = `${key} ${JSON.stringify(await redisValueOf(key))}`.toLowerCase();
       if (lowered.some((needle) => text.includes(needle))) hits.push(key);
     }
   } while (cursor !== "0");
   return hits;
 }
 
-async function valueOf(key: string): Promise<unknown> {
+async function redisValueOf(key: string): Promise<unknown> {
   switch (await redis.type(key)) {
     case "string":
       return redis.get(key);
