@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createRedis, type Redis } from "@upsert/queue";
+import { createRedis, type Redis, upsertContactJob } from "@upsert/queue";
+import { waitFor } from "@upsert/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type JobView, type Stack, startStack } from "./testing/start-stack";
 
@@ -12,7 +13,10 @@ let stack: Stack;
 let redis: Redis;
 
 beforeAll(async () => {
-  stack = await startStack({ workers: 1, workerEnv: { ENRICHMENT_LATENCY_MS: "50" } });
+  stack = await startStack({
+    workers: 1,
+    workerEnv: { ENRICHMENT_LATENCY_MS: "50", ORDERING_RETRY_DELAY_MS: "50" },
+  });
   redis = createRedis(stack.workerEnv.REDIS_URL ?? "redis://127.0.0.1:6379", "worker");
 }, 90_000);
 
@@ -38,6 +42,16 @@ async function accept(method: string, path: string, body?: unknown): Promise<str
   const res = await stack.call<Accepted>(method, path, body);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.data.job_id;
+}
+
+/** Waits until the job is waiting for its turn (BullMQ's delayed set): it ran and was told to wait. */
+async function waitForItsTurn(jobId: string): Promise<void> {
+  const delayed = `${stack.workerEnv.QUEUE_PREFIX}:${upsertContactJob.queue}:delayed`;
+  await waitFor(async () => (await redis.zscore(delayed, jobId)) !== null, {
+    timeoutMs: 20_000,
+    intervalMs: 20,
+    message: `job ${jobId} never waited for its turn`,
+  });
 }
 
 async function created(body: Record<string, unknown>): Promise<string> {
@@ -159,12 +173,29 @@ describe("DELETE /v1/contacts/:id", () => {
   it("applies upsert, delete, upsert of one email in the order they were accepted", async () => {
     const email = `flo-${unique()}@initech.io`;
     const id = await created({ email, first_name: "Flo" });
-    // Hold the email's lock, so nothing of the three is written before all are accepted.
-    const release = await stack.holdIdentityLock(`email:${email}`);
-    const first = await accept("PUT", "/v1/contacts", { email, title: "Before the delete" });
+    // The first upsert must still be unwritten, and hold no lock, when the delete runs: it waits
+    // (claim check) behind an earlier request on a LinkedIn URL it also sends, whose write is held
+    // on that URL's lock and then fails (unknown tag), so it changes nothing.
+    const linkedin = `https://linkedin.com/in/flo-${unique()}`;
+    const release = await stack.holdIdentityLock(`linkedin:${linkedin}`);
+    const blocker = await accept("PUT", "/v1/contacts", {
+      linkedin_url: linkedin,
+      domain: "initech.io",
+      tags: [randomUUID()],
+    });
+    const first = await accept("PUT", "/v1/contacts", {
+      email,
+      linkedin_url: linkedin,
+      title: "Before the delete",
+    });
+    await waitForItsTurn(first);
     const deletion = await accept("DELETE", `/v1/contacts/${id}`);
     const second = await accept("PUT", "/v1/contacts", { email, first_name: "Flora" });
+    // The delete waits for the first upsert, which it can only know by the contact's email as it
+    // is when the delete writes (the upsert's own keys are its email and LinkedIn URL).
+    await waitForItsTurn(deletion);
     await release();
+    expect((await stack.finished(blocker)).error?.code).toBe("not_found");
     for (const job of [first, deletion, second]) await stack.finished(job);
     const [a, b, c] = await Promise.all([first, deletion, second].map((job) => stack.job(job)));
     // The first upsert updated the contact (its result is erased with it), the delete removed it,
