@@ -12,6 +12,7 @@ import {
 import { Worker } from "bullmq";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
+import { purgeCachedAnswers } from "./enrichment-cache";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
 import { createWorkerMetrics, startMetricsServer } from "./metrics";
@@ -88,6 +89,8 @@ const upsertProcessor = createRequestJobProcessor({
         wake: (ids) => upsertProducer.promoteMany(ids),
         enqueueEnrichment: (job) => enrichmentProducer.enqueue(job),
         announceWritten: (id) => announceRequestWritten(producerRedis, env.QUEUE_PREFIX, id),
+        purgeCachedAnswers: (orgId, identity) =>
+          purgeCachedAnswers({ redis: producerRedis, prefix: env.QUEUE_PREFIX }, orgId, identity),
       },
       requestId,
     ),

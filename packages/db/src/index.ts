@@ -19,7 +19,7 @@ export {
   replaceDatabaseName,
 } from "./migrations";
 export { loadAccountByDomain, writeAccountUpsert } from "./repositories/account-writes.repository";
-export { findAccountDetails } from "./repositories/accounts.repository";
+export { accountExists, findAccountDetails } from "./repositories/accounts.repository";
 export {
   type ActiveApiKey,
   type ApiKeySummary,
@@ -31,6 +31,14 @@ export {
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
 export {
+  type AccountByIdChange,
+  type ContactByIdChange,
+  loadAccountById,
+  loadContactById,
+  writeAccountById,
+  writeContactById,
+} from "./repositories/by-id-writes.repository";
+export {
   type ContactChange,
   type ContactWrite,
   type LoadedUpsertSnapshot,
@@ -38,7 +46,7 @@ export {
   writeContactUpsert,
   writeReenrichment,
 } from "./repositories/contact-writes.repository";
-export { findContactDetails } from "./repositories/contacts.repository";
+export { contactExists, findContactDetails } from "./repositories/contacts.repository";
 export {
   createCustomField,
   deleteCustomField,

@@ -6,8 +6,12 @@ export {
   toAccountResponse,
 } from "./accounts/account-response";
 export {
+  type ParsePatchAccountRequestResult,
   type ParseUpsertAccountRequestResult,
+  type PatchAccountPayload,
+  parsePatchAccountRequest,
   parseUpsertAccountRequest,
+  patchAccountRequestSchema,
   type UpsertAccountPayload,
   upsertAccountRequestSchema,
 } from "./accounts/parse-upsert-account-request";
@@ -57,7 +61,9 @@ export {
 } from "./contacts/contact-response";
 export {
   accountDomainOfEmail,
+  accountIdKeyOf,
   accountUpsertKeysOf,
+  contactIdKeyOf,
   domainKeyOf,
   emailKeyOf,
   identityKeysOf,
@@ -78,19 +84,23 @@ export {
   type ParsedUpsertContactRequest,
   type ParseUpsertContactRequestOptions,
   type ParseUpsertContactRequestResult,
+  parsePatchContactRequest,
   parseUpsertContactRequest,
+  patchContactRequestSchema,
   upsertContactRequestLimits,
   upsertContactRequestSchema,
 } from "./contacts/parse-upsert-contact-request";
 export { payloadHash, toCanonicalJson } from "./contacts/payload-hash";
 export {
   type AccountResolution,
+  type ContactPatchPlan,
   isIsoDateOrDateTime,
   type MatchedBy,
   type PlanAccount,
   type PlanError,
   type PlanIssue,
   type PlanIssueReason,
+  planContactPatch,
   planUpsert,
   type SnapshotLookups,
   selectSnapshotLookups,
@@ -145,7 +155,9 @@ export {
 export { formatIssuePath, invalidRequestError, validationDetailsOf } from "./errors/validation-error";
 export {
   accountUpsertJobResult,
+  contactPatchJobResult,
   contactUpsertJobResult,
+  deletedJobResult,
   type EnrichmentOutcome,
   enrichmentOutcomeSchema,
   type JobResult,

@@ -18,6 +18,16 @@ export const intakeOperations = {
   enrichContact: "contact.enrich",
   /** PUT /v1/accounts */
   upsertAccount: "account.upsert",
+  /** POST /v1/contacts: an upsert that fails with `conflict` when the person exists */
+  createContact: "contact.create",
+  /** PATCH /v1/contacts/:id */
+  patchContact: "contact.patch",
+  /** DELETE /v1/contacts/:id (with the erasure of the contact's personal data) */
+  deleteContact: "contact.delete",
+  /** PATCH /v1/accounts/:id */
+  patchAccount: "account.patch",
+  /** DELETE /v1/accounts/:id */
+  deleteAccount: "account.delete",
 } as const;
 
 const requestJobOptions = {

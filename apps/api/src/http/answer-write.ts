@@ -1,7 +1,7 @@
 import type { AcceptedRequest } from "@upsert/db";
 import { DomainError } from "@upsert/domain";
 import type { Request, Response } from "express";
-import { type AwaitWriteDeps, awaitWrite, isWritten, writtenData } from "../services/await-write";
+import { type AwaitWriteDeps, awaitWrite, isDelete, isWritten, writtenData } from "../services/await-write";
 import { sendData, sendError } from "./envelope";
 import { statusOfErrorCode } from "./error-handler";
 import { sendAccepted } from "./job-view";
@@ -18,7 +18,7 @@ export function closeSignalOf(res: Response): AbortSignal {
  * Answers an accepted write. Without a preference, or with `Prefer: respond-async`: 202 and the job,
  * as always. With `Prefer: wait=N`: what Monaco's synchronous endpoint answers once the write has
  * finished within N seconds (200 and the record, or the job's error with its status), with
- * `Preference-Applied` and `Job-Id`; the 202 if it has not.
+ * `Preference-Applied` and `Job-Id` (a delete: 204); the 202 if it has not.
  */
 export async function answerWrite(
   req: Request,
@@ -48,6 +48,11 @@ export async function answerWrite(
     const error = row.error as { code: string; message: string; details?: unknown };
     req.log.warn({ jobId: row.id, replayed, code: error.code }, `${logMessage}; the write failed`);
     return sendError(res, statusOfErrorCode(error.code), error.code, error.message, error.details);
+  }
+  if (isDelete(row)) {
+    req.log.info({ jobId: row.id, replayed }, `${logMessage}; written`);
+    res.status(204).end();
+    return;
   }
   const data = await writtenData(deps, row);
   if (data === null) throw new DomainError("not_found", "The contact no longer exists.");

@@ -142,7 +142,11 @@ describe("errors that carry a 4xx status", () => {
         ["GET", `/v1/jobs/${param}`],
         ["GET", `/v1/contacts/${param}`],
         ["POST", `/v1/contacts/${param}/enrich`],
+        ["PATCH", `/v1/contacts/${param}`],
+        ["DELETE", `/v1/contacts/${param}`],
         ["GET", `/v1/accounts/${param}`],
+        ["PATCH", `/v1/accounts/${param}`],
+        ["DELETE", `/v1/accounts/${param}`],
         ["GET", `/v1/schemas/${param}`],
       ].map(([method, path]) => ({ method: method as string, path: path as string })),
     ),
@@ -170,6 +174,16 @@ describe("errors that carry a 4xx status", () => {
     }
     const enrich = await api.call("POST", "/v1/contacts/%00/enrich", { key });
     expect(enrich.status).toBe(404);
+    for (const [method, path, body] of [
+      ["PATCH", "/v1/contacts/%00", { title: "x" }],
+      ["DELETE", "/v1/contacts/%00", undefined],
+      ["PATCH", "/v1/accounts/%F0%9F%9A%80", { name: "x" }],
+      ["DELETE", "/v1/accounts/%F0%9F%9A%80", undefined],
+    ] as const) {
+      const res = await api.call(method, path, { key, body });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect((res.body as ErrorBody).error.code).toBe("not_found");
+    }
   });
 
   it("recorded none of the refused requests: only the compressed and UTF-8 contacts were accepted", async () => {

@@ -1,4 +1,4 @@
-import { upsertAccountRequestSchema } from "@upsert/domain";
+import { patchAccountRequestSchema, upsertAccountRequestSchema } from "@upsert/domain";
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import {
@@ -10,6 +10,7 @@ import {
   itemEnvelope,
   jsonBodyErrors,
   pathId,
+  waitedDeleteResponse,
   waitedResponse,
 } from "./components";
 import { listOperation } from "./lists.openapi";
@@ -100,6 +101,40 @@ export const accountsPaths: ZodOpenApiPathsObject = {
       responses: {
         "200": dataResponse("The account", accountEnvelope),
         ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+    patch: {
+      operationId: "update_account",
+      tags: ["Accounts"],
+      summary: "Update an Account",
+      description:
+        "Sets `name`, `linkedin_url`, `status` or `notes` (`null` clears); the domain cannot be changed.",
+      requestParams: { path: pathId("account_id", "The account's id"), header: asyncWriteHeaders },
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: patchAccountRequestSchema.meta({ id: "AccountUpdateRequest" }) },
+        },
+      },
+      responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the account, updated within N seconds",
+          accountEnvelope,
+        ),
+        "202": acceptedResponse("Accepted: the update is queued"),
+        ...errorResponses(...jsonBodyErrors, 404, ...authenticatedErrors, 504),
+      },
+    },
+    delete: {
+      operationId: "delete_account",
+      tags: ["Accounts"],
+      summary: "Delete an Account",
+      description: "Deletes the account; its contacts keep living, with `account_id` cleared.",
+      requestParams: { path: pathId("account_id", "The account's id"), header: asyncWriteHeaders },
+      responses: {
+        "204": waitedDeleteResponse("With `Prefer: wait=N`: deleted within N seconds"),
+        "202": acceptedResponse("Accepted: the delete is queued"),
+        ...errorResponses(404, ...authenticatedErrors, 504),
       },
     },
   },

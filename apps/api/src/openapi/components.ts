@@ -150,6 +150,17 @@ export function waitedResponse(description: string, envelope: z.ZodType): ZodOpe
   };
 }
 
+/** With `Prefer: wait=N`, a delete written within N seconds answers 204, as Monaco's DELETE does. */
+export function waitedDeleteResponse(description: string): ZodOpenApiResponseObject {
+  return {
+    description,
+    headers: z.object({
+      "preference-applied": z.string().meta({ description: "`wait=N`, N as applied (after the cap)" }),
+      "job-id": z.uuid().meta({ description: "The job that wrote it" }),
+    }),
+  };
+}
+
 /** The 202 answer of every asynchronous write. */
 export function acceptedResponse(description: string): ZodOpenApiResponseObject {
   return {

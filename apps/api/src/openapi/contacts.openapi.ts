@@ -1,4 +1,4 @@
-import { upsertContactRequestSchema } from "@upsert/domain";
+import { patchContactRequestSchema, upsertContactRequestSchema } from "@upsert/domain";
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import {
@@ -10,6 +10,7 @@ import {
   itemEnvelope,
   jsonBodyErrors,
   pathId,
+  waitedDeleteResponse,
   waitedResponse,
 } from "./components";
 import { listOperation } from "./lists.openapi";
@@ -105,6 +106,23 @@ export const contactsPaths: ZodOpenApiPathsObject = {
         ...errorResponses(...jsonBodyErrors, ...authenticatedErrors, 504),
       },
     },
+    post: {
+      operationId: "create_contact",
+      tags: ["Contacts"],
+      summary: "Create a Contact",
+      description:
+        "The upsert's body and asynchronous answer, but it only creates: if a contact with this email or LinkedIn URL exists, the job fails with 409 `conflict` and nothing is written.",
+      requestParams: { header: asyncWriteHeaders },
+      requestBody: { required: true, content: { "application/json": { schema: contactUpsertRequest } } },
+      responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the contact, created within N seconds",
+          contactEnvelope,
+        ),
+        "202": acceptedResponse("Accepted: the create is queued (or an idempotent replay of one)"),
+        ...errorResponses(...jsonBodyErrors, 409, ...authenticatedErrors, 504),
+      },
+    },
   },
   "/v1/contacts/{contact_id}": {
     get: {
@@ -115,6 +133,49 @@ export const contactsPaths: ZodOpenApiPathsObject = {
       responses: {
         "200": dataResponse("The contact", contactEnvelope),
         ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+    patch: {
+      operationId: "update_contact",
+      tags: ["Contacts"],
+      summary: "Update a Contact",
+      description:
+        "Sets the fields sent (`null` clears); `tags` replace the contact's tags. Ordered with every other write of the same person; an email or LinkedIn URL another contact has fails the job with 409 `conflict`.",
+      requestParams: { path: pathId("contact_id", "The contact's id"), header: asyncWriteHeaders },
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: patchContactRequestSchema.meta({
+              id: "ContactUpdateRequest",
+              // The upsert's fields without `domain` (refused on a patch: send `account_id`).
+              override: ({ jsonSchema }) => {
+                delete (jsonSchema.properties as Record<string, unknown> | undefined)?.domain;
+              },
+            }),
+          },
+        },
+      },
+      responses: {
+        "200": waitedResponse(
+          "With `Prefer: wait=N`: the contact, updated within N seconds",
+          contactEnvelope,
+        ),
+        "202": acceptedResponse("Accepted: the update is queued"),
+        ...errorResponses(...jsonBodyErrors, 404, 409, ...authenticatedErrors, 504),
+      },
+    },
+    delete: {
+      operationId: "delete_contact",
+      tags: ["Contacts"],
+      summary: "Delete a Contact",
+      description:
+        "Deletes the contact and erases its personal data from the intake log, job results and the enrichment answer cache. Ordered with every other write of the same person.",
+      requestParams: { path: pathId("contact_id", "The contact's id"), header: asyncWriteHeaders },
+      responses: {
+        "204": waitedDeleteResponse("With `Prefer: wait=N`: deleted within N seconds"),
+        "202": acceptedResponse("Accepted: the delete is queued"),
+        ...errorResponses(404, ...authenticatedErrors, 504),
       },
     },
   },

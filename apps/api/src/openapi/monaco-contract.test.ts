@@ -56,11 +56,41 @@ const deliberateDifferences: Record<string, string> = {
   // A list item, and the 200 of a write answered within `Prefer: wait`, are what the single GET
   // answers, so they differ from Monaco's the same way.
   ...likeTheGet(
-    ["POST /v1/contacts/list", "PUT /v1/contacts"],
+    ["POST /v1/contacts/list", "PUT /v1/contacts", "POST /v1/contacts", "PATCH /v1/contacts/{contact_id}"],
     ["scoring", ...contactActivityFields],
     "contact",
   ),
-  ...likeTheGet(["POST /v1/accounts/list", "PUT /v1/accounts"], ["scoring"], "account"),
+  ...likeTheGet(
+    ["POST /v1/accounts/list", "PUT /v1/accounts", "PATCH /v1/accounts/{account_id}"],
+    ["scoring"],
+    "account",
+  ),
+  ...Object.fromEntries(
+    ["POST /v1/contacts", "PATCH /v1/contacts/{contact_id}", "PATCH /v1/accounts/{account_id}"].map(
+      (operation) => [
+        `${operation} request field +idempotency_key`,
+        "As for PUT /v1/contacts: the key may be sent in the body.",
+      ],
+    ),
+  ),
+  "PATCH /v1/contacts/{contact_id} request field +account_id":
+    "A contact's account can be set or cleared by id, as the upsert allows.",
+  "PATCH /v1/contacts/{contact_id} request field -notes":
+    "Contacts have no notes column here; `notes` is a 422.",
+  "PATCH /v1/accounts/{account_id} request field +linkedin_url":
+    "The account's LinkedIn URL, which the upsert and enrichment also set, can be corrected.",
+  "PATCH /v1/accounts/{account_id} request field -owner": "As for PUT /v1/accounts: no users to assign.",
+  "PATCH /v1/accounts/{account_id} request field -tags":
+    "As for PUT /v1/accounts: account tags are not stored yet.",
+  ...Object.fromEntries(
+    ["DELETE /v1/contacts/{contact_id}", "DELETE /v1/accounts/{account_id}"].flatMap((operation) => [
+      [
+        `${operation} success status`,
+        "Asynchronous intake: 202 with a job; with `Prefer: wait=N` a delete written in time answers 204, as Monaco's.",
+      ],
+      [`${operation} success envelope`, "The 202's job envelope (the 204 has no body, as Monaco's)."],
+    ]),
+  ),
   "GET /v1/tags response field +object":
     "Tags of every object type can be listed at once, so each says which it applies to.",
   "POST /v1/tags response field +object": "Every tag answer says which object type the tag applies to.",

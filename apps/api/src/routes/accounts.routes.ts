@@ -5,6 +5,7 @@ import { answerWrite } from "../http/answer-write";
 import { authOf } from "../http/authenticate";
 import { sendData, sendList } from "../http/envelope";
 import { requireJsonBody } from "../http/require-json-body";
+import { acceptAccountDelete, acceptAccountPatch } from "../services/accept-by-id";
 import { type AcceptUpsertDeps, acceptAccountUpsert } from "../services/accept-upsert";
 import type { AwaitWriteDeps } from "../services/await-write";
 import { type ListRecordsDeps, listAccountRecords } from "../services/list-records";
@@ -30,6 +31,29 @@ export function createAccountsRouter(deps: AcceptUpsertDeps & AwaitWriteDeps & L
       idempotencyKeyHeader: req.get("idempotency-key"),
     });
     await answerWrite(req, res, deps, accepted, "account upsert accepted");
+  });
+
+  router.patch("/v1/accounts/:id", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptAccountPatch(deps, {
+      orgId,
+      id: String(req.params.id),
+      body: req.body,
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    await answerWrite(req, res, deps, accepted, "account patch accepted");
+  });
+
+  // The account goes; its contacts stay, with no account.
+  router.delete("/v1/accounts/:id", async (req, res) => {
+    const { orgId } = authOf(res.locals);
+    const accepted = await acceptAccountDelete(deps, {
+      orgId,
+      id: String(req.params.id),
+      idempotencyKeyHeader: req.get("idempotency-key"),
+    });
+    await answerWrite(req, res, deps, accepted, "account delete accepted");
   });
 
   router.get("/v1/accounts/:id", async (req, res) => {

@@ -92,7 +92,7 @@ export async function acceptReenrichment(
   });
 }
 
-function parseIdempotencyHeader(value: string | undefined): string | undefined {
+export function parseIdempotencyHeader(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const header = idempotencyKeySchema.safeParse(value);
   if (!header.success) {
@@ -105,7 +105,7 @@ function parseIdempotencyHeader(value: string | undefined): string | undefined {
  * Records the request durably, then enqueues it. The 202 rests on the Postgres commit alone: when
  * Redis is down the enqueue fails, is logged, and the dispatcher enqueues the row later.
  */
-async function recordAndEnqueue(
+export async function recordAndEnqueue(
   deps: AcceptUpsertDeps,
   input: {
     orgId: string;

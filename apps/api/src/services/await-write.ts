@@ -48,12 +48,22 @@ export async function awaitWrite(
  * contact as it is now, read as GET /v1/contacts/:id reads it. Null when the contact of a
  * re-enrichment has been deleted since.
  */
+/** Deletes answer 204 with no body once written (Monaco's synchronous DELETE). */
+export function isDelete(request: IntakeRecord): boolean {
+  return (
+    request.operation === intakeOperations.deleteContact || request.operation === intakeOperations.deleteAccount
+  );
+}
+
 export async function writtenData(deps: { prisma: Prisma }, request: IntakeRecord): Promise<unknown> {
   const result = (request.result ?? {}) as { contact?: unknown; account?: unknown; contact_id?: string };
   switch (request.operation) {
     case intakeOperations.upsertContact:
+    case intakeOperations.createContact:
+    case intakeOperations.patchContact:
       return result.contact ?? null;
     case intakeOperations.upsertAccount:
+    case intakeOperations.patchAccount:
       return result.account ?? null;
     default: {
       const details = result.contact_id

@@ -4,9 +4,11 @@ import { orderingKeysOf } from "@upsert/domain";
 import { intakeOperations, type RequestJobPayload } from "@upsert/queue";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
 import type { OrderedWriteOptions, WriteOutcome } from "./ordered-write";
+import { writeAccountById } from "./write-account-by-id";
 import { writeAccountUpsert } from "./write-account-upsert";
+import { type ErasedIdentity, writeContactDelete, writeContactPatch } from "./write-contact-by-id";
 import { writeReenrichment } from "./write-reenrichment";
-import { writeUpsert } from "./write-upsert";
+import { writeCreate, writeUpsert } from "./write-upsert";
 
 export interface UpsertDeps {
   pool: Pool;
@@ -18,6 +20,8 @@ export interface UpsertDeps {
   enqueueEnrichment(job: RequestJobPayload): Promise<unknown>;
   /** Tells API requests waiting on it (`Prefer: wait`) that the request's write has finished. */
   announceWritten(requestId: string): Promise<unknown>;
+  /** Deletes an organisation's cached enrichment answers about a person (a contact's erasure). */
+  purgeCachedAnswers(orgId: string, identity: ErasedIdentity): Promise<unknown>;
   unsafeBreak?: OrderedWriteOptions["unsafeBreak"];
 }
 
@@ -25,6 +29,11 @@ const writers = {
   [intakeOperations.upsertContact]: writeUpsert,
   [intakeOperations.upsertAccount]: writeAccountUpsert,
   [intakeOperations.enrichContact]: writeReenrichment,
+  [intakeOperations.createContact]: writeCreate,
+  [intakeOperations.patchContact]: writeContactPatch,
+  [intakeOperations.deleteContact]: writeContactDelete,
+  [intakeOperations.patchAccount]: writeAccountById("patch"),
+  [intakeOperations.deleteAccount]: writeAccountById("delete"),
 } as const;
 
 /**
@@ -49,7 +58,11 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
   const written: WriteOutcome =
     claim.kind === "wait"
       ? { kind: "wait", orderingKeys: orderingKeysOf(request.identityKeys) }
-      : await writer(deps.pool, request, { signal: deps.signal, unsafeBreak: deps.unsafeBreak });
+      : await writer(deps.pool, request, {
+          signal: deps.signal,
+          unsafeBreak: deps.unsafeBreak,
+          purge: (identity: ErasedIdentity) => deps.purgeCachedAnswers(request.orgId, identity),
+        });
   if (written.kind === "wait") {
     const waitingOn = { orgId: request.orgId, seq: request.seq, keys: written.orderingKeys };
     return { kind: "wait", stillWaiting: () => hasEarlierUnwrittenRequest(deps.pool, waitingOn) };

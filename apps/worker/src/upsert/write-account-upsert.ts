@@ -5,6 +5,7 @@ import {
   writeAccountUpsert as writeAccountUpsertStatement,
 } from "@upsert/db";
 import {
+  accountIdKeyOf,
   accountUpsertJobResult,
   planAccountUpsert,
   toAccountResponse,
@@ -35,7 +36,8 @@ export function writeAccountUpsert(
       enrichedAt: existing?.row.enriched_at ? new Date(existing.row.enriched_at) : null,
     });
     const outcome = await writeAccountUpsertStatement(pool, {
-      ordered: ordered([]),
+      // The account found by domain: ordered with PATCH and DELETE requests addressed to it.
+      ordered: ordered(existing ? [accountIdKeyOf(existing.record.id)] : []),
       domain: payload.domain,
       version: existing?.version ?? null,
       account: plan.record,
@@ -43,6 +45,7 @@ export function writeAccountUpsert(
       result: accountUpsertJobResult(plan.action, account),
       now,
     });
-    return { outcome, owesEnrichment: plan.action === "created", keys: [] };
+    const keys = existing ? [accountIdKeyOf(existing.record.id)] : [];
+    return { outcome, owesEnrichment: plan.action === "created", keys };
   });
 }

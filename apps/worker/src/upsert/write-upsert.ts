@@ -14,9 +14,19 @@ import {
   selectSnapshotLookups,
   toContactResponse,
   type UpsertContactPayload,
+  type UpsertPlan,
 } from "@upsert/domain";
 import { v7 as uuidv7 } from "uuid";
 import { type OrderedWriteOptions, runOrderedWrite, type WriteOutcome } from "./ordered-write";
+
+/** The write of a `contact.create` request (POST /v1/contacts): an upsert that only creates. */
+export function writeCreate(
+  pool: Pool,
+  request: IntakeRecord,
+  options: OrderedWriteOptions,
+): Promise<WriteOutcome> {
+  return writeUpsert(pool, request, { ...options, createOnly: true });
+}
 
 /**
  * The write of a contact upsert: read the slice of the org the plan reads (one statement), plan
@@ -26,7 +36,7 @@ import { type OrderedWriteOptions, runOrderedWrite, type WriteOutcome } from "./
 export function writeUpsert(
   pool: Pool,
   request: IntakeRecord,
-  options: OrderedWriteOptions,
+  options: OrderedWriteOptions & { createOnly?: boolean },
 ): Promise<WriteOutcome> {
   const payload = request.payload as UpsertContactPayload;
   const lookups = selectSnapshotLookups(payload);
@@ -40,8 +50,10 @@ export function writeUpsert(
     );
     const now = new Date();
     const write = { ordered: ordered(plan.identityKeys), lookups, fingerprint: loaded.fingerprint, now };
-    if (plan.kind === "failed") {
-      const outcome = await writeContactUpsert(pool, write, { error: plan.error });
+    // POST /v1/contacts: a person who exists (by email or LinkedIn URL) is a conflict, not an update.
+    if (plan.kind === "failed" || (options.createOnly && plan.previous)) {
+      const error = plan.kind === "failed" ? plan.error : existingContactConflict(plan);
+      const outcome = await writeContactUpsert(pool, write, { error });
       return { outcome, owesEnrichment: false, keys: plan.identityKeys };
     }
     // Enrichment is owed for what this request created: the contact, a new account, or both.
@@ -59,6 +71,15 @@ export function writeUpsert(
     });
     return { outcome, owesEnrichment: target !== null, keys: plan.identityKeys };
   });
+}
+
+function existingContactConflict(plan: Extract<UpsertPlan, { kind: "write" }>) {
+  const field = plan.matchedBy ?? "email";
+  return {
+    code: "conflict",
+    message: `A contact with this ${field} already exists; nothing was written.`,
+    details: { contact_id: plan.previous?.id ?? null, field },
+  };
 }
 
 /**

@@ -65,6 +65,7 @@ const deps = () => ({
   wake: async () => {},
   enqueueEnrichment: async () => {},
   announceWritten: async () => {},
+  purgeCachedAnswers: async () => {},
 });
 
 async function accept(orgId: string, payload: UpsertContactPayload): Promise<IntakeRecord> {

@@ -71,10 +71,18 @@ export interface paths {
         get: operations["get_account"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an Account
+         * @description Deletes the account; its contacts keep living, with `account_id` cleared.
+         */
+        delete: operations["delete_account"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update an Account
+         * @description Sets `name`, `linkedin_url`, `status` or `notes` (`null` clears); the domain cannot be changed.
+         */
+        patch: operations["update_account"];
         trace?: never;
     };
     "/v1/accounts/list": {
@@ -110,7 +118,11 @@ export interface paths {
          * @description Records the request durably and answers 202 with a job; a worker matches by `email`, then `linkedin_url`, and creates or updates the contact. Requests touching the same person apply in the order they were accepted. Poll `GET /v1/jobs/{job_id}` for the contact.
          */
         put: operations["upsert_contact"];
-        post?: never;
+        /**
+         * Create a Contact
+         * @description The upsert's body and asynchronous answer, but it only creates: if a contact with this email or LinkedIn URL exists, the job fails with 409 `conflict` and nothing is written.
+         */
+        post: operations["create_contact"];
         delete?: never;
         options?: never;
         head?: never;
@@ -128,10 +140,18 @@ export interface paths {
         get: operations["get_contact"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a Contact
+         * @description Deletes the contact and erases its personal data from the intake log, job results and the enrichment answer cache. Ordered with every other write of the same person.
+         */
+        delete: operations["delete_contact"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a Contact
+         * @description Sets the fields sent (`null` clears); `tags` replace the contact's tags. Ordered with every other write of the same person; an email or LinkedIn URL another contact has fails the job with 409 `conflict`.
+         */
+        patch: operations["update_contact"];
         trace?: never;
     };
     "/v1/contacts/{contact_id}/enrich": {
@@ -387,6 +407,15 @@ export interface components {
              */
             sort?: string;
         };
+        AccountUpdateRequest: {
+            idempotency_key?: string | null;
+            linkedin_url?: string | null;
+            name?: string | null;
+            notes?: string | null;
+            status?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         AccountUpsertRequest: {
             domain: string;
             idempotency_key?: string | null;
@@ -442,6 +471,21 @@ export interface components {
              * @example -updated_at
              */
             sort?: string;
+        };
+        ContactUpdateRequest: {
+            account_id?: string | null;
+            do_not_contact?: boolean | null;
+            email?: string | null;
+            first_name?: string | null;
+            idempotency_key?: string | null;
+            last_name?: string | null;
+            linkedin_url?: string | null;
+            location?: string | null;
+            phone_number?: string | null;
+            tags?: string[] | null;
+            title?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** @description Either `email` or `linkedin_url` is required; with only `linkedin_url`, also `account_id` or `domain`. Absent fields are left as they are, `null` clears. Custom field values go in top-level `custom_field_<uuid>` keys. Any other key is a 422. */
         ContactUpsertRequest: {
@@ -940,6 +984,242 @@ export interface operations {
             };
         };
     };
+    delete_account: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                prefer?: string;
+            };
+            path: {
+                /** @description The account's id */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the delete is queued */
+            202: {
+                headers: {
+                    /** @description Present when an idempotency key replayed an earlier request */
+                    "idempotent-replayed"?: "true";
+                    /** @description The job: `/v1/jobs/{job_id}` */
+                    location: string;
+                    /** @description Seconds to wait before polling the job */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedJob_"];
+                };
+            };
+            /** @description With `Prefer: wait=N`: deleted within N seconds */
+            204: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    update_account: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                prefer?: string;
+            };
+            path: {
+                /** @description The account's id */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: the account, updated within N seconds */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AccountDetailResponse_"];
+                };
+            };
+            /** @description Accepted: the update is queued */
+            202: {
+                headers: {
+                    /** @description Present when an idempotency key replayed an earlier request */
+                    "idempotent-replayed"?: "true";
+                    /** @description The job: `/v1/jobs/{job_id}` */
+                    location: string;
+                    /** @description Seconds to wait before polling the job */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedJob_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
     list_accounts: {
         parameters: {
             query?: never;
@@ -1163,6 +1443,142 @@ export interface operations {
             };
         };
     };
+    create_contact: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpsertRequest"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: the contact, created within N seconds */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_ContactDetailResponse_"];
+                };
+            };
+            /** @description Accepted: the create is queued (or an idempotent replay of one) */
+            202: {
+                headers: {
+                    /** @description Present when an idempotency key replayed an earlier request */
+                    "idempotent-replayed"?: "true";
+                    /** @description The job: `/v1/jobs/{job_id}` */
+                    location: string;
+                    /** @description Seconds to wait before polling the job */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedJob_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Conflict (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
     get_contact: {
         parameters: {
             query?: never;
@@ -1222,6 +1638,251 @@ export interface operations {
             };
             /** @description Postgres or Redis is not answering (`service_unavailable`). */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_contact: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                prefer?: string;
+            };
+            path: {
+                /** @description The contact's id */
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted: the delete is queued */
+            202: {
+                headers: {
+                    /** @description Present when an idempotency key replayed an earlier request */
+                    "idempotent-replayed"?: "true";
+                    /** @description The job: `/v1/jobs/{job_id}` */
+                    location: string;
+                    /** @description Seconds to wait before polling the job */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedJob_"];
+                };
+            };
+            /** @description With `Prefer: wait=N`: deleted within N seconds */
+            204: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    update_contact: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                prefer?: string;
+            };
+            path: {
+                /** @description The contact's id */
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: the contact, updated within N seconds */
+            200: {
+                headers: {
+                    /** @description The job that wrote it */
+                    "job-id": string;
+                    /** @description `wait=N`, N as applied (after the cap) */
+                    "preference-applied": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_ContactDetailResponse_"];
+                };
+            };
+            /** @description Accepted: the update is queued */
+            202: {
+                headers: {
+                    /** @description Present when an idempotency key replayed an earlier request */
+                    "idempotent-replayed"?: "true";
+                    /** @description The job: `/v1/jobs/{job_id}` */
+                    location: string;
+                    /** @description Seconds to wait before polling the job */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedJob_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Conflict (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

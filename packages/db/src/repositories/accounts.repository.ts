@@ -28,3 +28,9 @@ export async function findAccountDetails(
   const row = await db.account.findFirst({ where: { id, orgId } });
   return row ? toAccountDetails(row) : null;
 }
+
+/** Whether the org has an account with this id (malformed ids and other orgs' accounts: no). */
+export async function accountExists(db: PrismaClient, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db.account.count({ where: { id, orgId } })) > 0;
+}

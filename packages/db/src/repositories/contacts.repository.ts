@@ -43,3 +43,9 @@ export async function findContactDetails(
   const row = await db.contact.findFirst({ where: { id, orgId }, include: contactDetailsInclude });
   return row ? toContactDetails(row) : null;
 }
+
+/** Whether the org has a contact with this id (malformed ids and other orgs' contacts: no). */
+export async function contactExists(db: PrismaClient, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db.contact.count({ where: { id, orgId } })) > 0;
+}

@@ -116,3 +116,45 @@ export function parseUpsertAccountRequest(body: unknown): ParseUpsertAccountRequ
   if (notes !== undefined) payload.notes = notes;
   return { ok: true, payload, idempotencyKey: idempotency_key ?? undefined };
 }
+
+/** The fields `PATCH /v1/accounts/{id}` sets: those of `PUT /v1/accounts` but the domain (its identity). */
+export type PatchAccountPayload = Omit<UpsertAccountPayload, "domain">;
+
+const { domain: _domain, ...patchFieldsShape } = knownFieldsShape;
+
+/** `PATCH /v1/accounts/{id}`: see parsePatchAccountRequest. */
+export const patchAccountRequestSchema = z
+  .object(patchFieldsShape, { error: "The request body must be a JSON object." })
+  .catchall(z.unknown())
+  .superRefine(
+    (body, ctx) => {
+      const issues = createIssueBudget(ctx);
+      for (const key of Object.keys(body)) {
+        if (Object.hasOwn(patchFieldsShape, key)) continue;
+        issues.add([key], () =>
+          key === "domain"
+            ? "domain cannot be patched: it is the account's identity (PUT /v1/accounts with the new domain)."
+            : unknownFieldMessage(key),
+        );
+      }
+      issues.close();
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
+
+export type ParsePatchAccountRequestResult =
+  | { ok: true; payload: PatchAccountPayload; idempotencyKey: string | undefined }
+  | { ok: false; details: ValidationDetail[]; unlistedProblems: number };
+
+/** Validates and normalises a `PATCH /v1/accounts/{id}` body: name, linkedin_url, status, notes. */
+export function parsePatchAccountRequest(body: unknown): ParsePatchAccountRequestResult {
+  const result = parseObjectBody(patchAccountRequestSchema, body, unknownFieldMessage);
+  if (!result.ok) return result;
+  const { name, linkedin_url, status, notes, idempotency_key } = result.data;
+  const payload: PatchAccountPayload = {};
+  if (name !== undefined) payload.name = name;
+  if (linkedin_url !== undefined) payload.linkedin_url = linkedin_url;
+  if (status !== undefined) payload.status = status;
+  if (notes !== undefined) payload.notes = notes;
+  return { ok: true, payload, idempotencyKey: idempotency_key ?? undefined };
+}

@@ -14,7 +14,7 @@ import {
   selectSnapshot,
 } from "./apply-upserts-serially";
 import type { AccountRecord, ContactRecord } from "./contact-record";
-import { identityKeysOf, identityKeysOfContact } from "./identity-keys";
+import { contactIdKeyOf, identityKeysOf, identityKeysOfContact } from "./identity-keys";
 import { planUpsert, type UpsertRequest } from "./plan-upsert";
 import type { UpsertContactPayload } from "./upsert-payload";
 
@@ -448,7 +448,7 @@ describe("applyUpsertsSerially — properties", () => {
           expect(planUpsert(whole, request, requestIds)).toEqual(plan);
 
           const matchedKeys = [slice.contactByEmail, slice.contactByLinkedin].flatMap((contact) =>
-            contact === null ? [] : identityKeysOfContact(contact),
+            contact === null ? [] : [...identityKeysOfContact(contact), contactIdKeyOf(contact.id)],
           );
           expect(plan.identityKeys).toEqual(
             [...new Set([...identityKeysOf(request.payload), ...matchedKeys])].sort(),

@@ -11,6 +11,20 @@ export function linkedinKeyOf(linkedinUrl: string): string {
   return `linkedin:${linkedinUrl}`;
 }
 
+/**
+ * The key of a stored contact by its id: every request addressed to the contact (PATCH, DELETE)
+ * has it, and every upsert that matches the contact locks and checks it, so the two are ordered
+ * whatever identifiers the contact has by then.
+ */
+export function contactIdKeyOf(contactId: string): string {
+  return `contact:${contactId}`;
+}
+
+/** The key of a stored account by its id (PATCH, DELETE; account upserts that find it). */
+export function accountIdKeyOf(accountId: string): string {
+  return `account-id:${accountId}`;
+}
+
 export function domainKeyOf(domain: string): string {
   return `domain:${domain}`;
 }

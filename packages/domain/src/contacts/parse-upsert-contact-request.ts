@@ -233,6 +233,24 @@ type RequestBody = z.output<typeof requestBodySchema>;
 
 /** Rules that look at more than one key: unknown keys, custom fields, required identifiers. */
 function checkWholeBody(body: RequestBody, ctx: z.RefinementCtx<RequestBody>): void {
+  checkFields(body, ctx);
+  // A field that is present but invalid counts as supplied: its own error already says what to
+  // fix, and repeating "is required" beside it would point the caller the wrong way.
+  const hasEmail = isSupplied(body.email);
+  if (!hasEmail && !isSupplied(body.linkedin_url)) {
+    ctx.addIssue({ code: "custom", path: [], message: "Either email or linkedin_url is required." });
+  } else if (!hasEmail && !isSupplied(body.account_id) && !isSupplied(body.domain)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message:
+        "account_id or domain is required when linkedin_url is given without email, so the contact can be associated with an account.",
+    });
+  }
+}
+
+/** Unknown keys and custom fields (every body); a patch needs no identifier. */
+function checkFields(body: RequestBody, ctx: z.RefinementCtx<RequestBody>): void {
   const seenCustomFields = new Map<string, string>();
   // Thousands of bad keys: only those a 422 can list get a message (and a typo suggestion).
   const issues = createIssueBudget(ctx);
@@ -261,18 +279,16 @@ function checkWholeBody(body: RequestBody, ctx: z.RefinementCtx<RequestBody>): v
     }
   }
   issues.close();
+}
 
-  // A field that is present but invalid counts as supplied: its own error already says what to
-  // fix, and repeating "is required" beside it would point the caller the wrong way.
-  const hasEmail = isSupplied(body.email);
-  if (!hasEmail && !isSupplied(body.linkedin_url)) {
-    ctx.addIssue({ code: "custom", path: [], message: "Either email or linkedin_url is required." });
-  } else if (!hasEmail && !isSupplied(body.account_id) && !isSupplied(body.domain)) {
+/** A patch's rules: the fields' (no identifier is required), and no `domain`. */
+function checkPatchBody(body: RequestBody, ctx: z.RefinementCtx<RequestBody>): void {
+  checkFields(body, ctx);
+  if (body.domain !== undefined) {
     ctx.addIssue({
       code: "custom",
-      path: [],
-      message:
-        "account_id or domain is required when linkedin_url is given without email, so the contact can be associated with an account.",
+      path: ["domain"],
+      message: "domain cannot be patched: send account_id to move the contact to another account.",
     });
   }
 }
@@ -358,6 +374,33 @@ export function parseUpsertContactRequest(
       },
       idempotencyKey,
     };
+  }
+  return { ok: true, payload, idempotencyKey };
+}
+
+/** `PATCH /v1/contacts/{id}`: see parsePatchContactRequest. */
+export const patchContactRequestSchema = requestBodySchema
+  .superRefine(checkPatchBody, { when: (payload) => isPlainObject(payload.value) })
+  .transform((body) => {
+    const parsed = toParsedRequest(body);
+    // On a patch `tags` replace the contact's tags: [] and null clear them.
+    if (body.tags !== undefined) parsed.payload.tags = body.tags ?? [];
+    return parsed;
+  });
+
+/**
+ * Validates and normalises a `PATCH /v1/contacts/{id}` body: the fields of `PUT /v1/contacts`
+ * except `domain`, none required, and `tags` replace the contact's tags (an upsert appends).
+ */
+export function parsePatchContactRequest(
+  body: unknown,
+  options: ParseUpsertContactRequestOptions,
+): ParseUpsertContactRequestResult {
+  const result = parseObjectBody(patchContactRequestSchema, body, unknownFieldMessage);
+  if (!result.ok) return result;
+  const { payload, idempotencyKey } = result.data;
+  if (typeof payload.phone_number === "string") {
+    payload.phone_number = normalisePhoneNumber(payload.phone_number, options.defaultPhoneRegion);
   }
   return { ok: true, payload, idempotencyKey };
 }

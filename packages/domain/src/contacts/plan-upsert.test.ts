@@ -419,7 +419,7 @@ describe("planUpsert — rule 2: update in place", () => {
       account_created: false,
     });
     expect(result.identityKeys).toEqual(
-      [...new Set([...identityKeysOf(payload), "email:dora@initech.io"])].sort(),
+      [...new Set([...identityKeysOf(payload), "email:dora@initech.io", "contact:contact-dora"])].sort(),
     );
   });
 

@@ -9,7 +9,13 @@ import {
   sortRecordKeys,
   type TagRecord,
 } from "./contact-record";
-import { accountDomainOfEmail, domainKeyOf, identityKeysOf, identityKeysOfContact } from "./identity-keys";
+import {
+  accountDomainOfEmail,
+  contactIdKeyOf,
+  domainKeyOf,
+  identityKeysOf,
+  identityKeysOfContact,
+} from "./identity-keys";
 import type { CustomFieldValue, UpsertContactPayload } from "./upsert-payload";
 
 export type UpsertAction = "created" | "updated";
@@ -188,7 +194,10 @@ export function planUpsert(snapshot: UpsertSnapshot, request: UpsertRequest, ids
   const { contactByEmail, contactByLinkedin } = snapshot;
   const keysRead = new Set(identityKeysOf(payload));
   for (const contact of [contactByEmail, contactByLinkedin]) {
-    if (contact !== null) for (const key of identityKeysOfContact(contact)) keysRead.add(key);
+    if (contact === null) continue;
+    for (const key of identityKeysOfContact(contact)) keysRead.add(key);
+    // Orders this upsert with PATCH and DELETE requests addressed to the contact it matched.
+    keysRead.add(contactIdKeyOf(contact.id));
   }
   const fail = (error: PlanError): UpsertPlan => ({
     kind: "failed",
@@ -541,4 +550,61 @@ function resolveAccount(
     resolution,
     domainRead: domain,
   };
+}
+
+/** What a `PATCH /v1/contacts/{id}` decides, given the contact and the slice its payload names. */
+export type ContactPatchPlan =
+  | {
+      kind: "failed";
+      error:
+        | PlanError
+        | { code: "conflict"; message: string; details: { field: string; contact_id: string } };
+    }
+  | { kind: "write"; contact: ContactRecord };
+
+/**
+ * A patch of a stored contact (PATCH /v1/contacts/{id}): the payload's fields as an upsert
+ * writes them (same provenance rule), except that `tags` replace the contact's tags. `snapshot`
+ * is read for the payload's own identifiers and references: a new email or LinkedIn URL another
+ * contact has is a `conflict`, and unknown tags, accounts or custom fields fail as in an upsert.
+ */
+export function planContactPatch(
+  stored: ContactRecord,
+  snapshot: UpsertSnapshot,
+  request: UpsertRequest,
+): ContactPatchPlan {
+  const { seq, payload } = request;
+  const referenceError = checkReferences(snapshot, payload);
+  if (referenceError !== null) return { kind: "failed", error: referenceError };
+  for (const [field, other] of [
+    ["email", snapshot.contactByEmail],
+    ["linkedin_url", snapshot.contactByLinkedin],
+  ] as const) {
+    if (other !== null && other.id !== stored.id) {
+      return {
+        kind: "failed",
+        error: {
+          code: "conflict",
+          message: `Another contact already has this ${field}; nothing was written.`,
+          details: { field, contact_id: other.id },
+        },
+      };
+    }
+  }
+  const { tags, ...fields } = payload;
+  const contact = applyPayloadFields(stored, fields, seq);
+  if (tags !== undefined) contact.tagIds = [...new Set(tags)].sort();
+  if (contact.emailNormalized === null && contact.linkedinUrl === null) {
+    const message = "A contact keeps an email or a linkedin_url: this patch would clear both.";
+    return {
+      kind: "failed",
+      error: {
+        code: "unprocessable_entity",
+        message,
+        details: [{ path: "", id: null, reason: "missing_identifier", message }],
+      },
+    };
+  }
+  contact.fieldProvenance = sortRecordKeys(contact.fieldProvenance);
+  return { kind: "write", contact };
 }

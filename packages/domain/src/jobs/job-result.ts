@@ -17,7 +17,7 @@ export type EnrichmentOutcome = z.infer<typeof enrichmentOutcomeSchema>;
  * account for an account upsert) and changes once, when the enrichment job has run.
  */
 export const jobResultSchema = z.looseObject({
-  action: z.enum(["created", "updated", "enrich"]),
+  action: z.enum(["created", "updated", "enrich", "deleted"]),
   enrichment: enrichmentOutcomeSchema,
   enrichment_error: z.string().optional(),
   contact_id: z.string().optional(),
@@ -26,6 +26,8 @@ export const jobResultSchema = z.looseObject({
   /** The ContactResponse / AccountResponse as of the last write or enrichment. */
   contact: z.unknown().optional(),
   account: z.unknown().optional(),
+  /** The request's personal data was erased with its contact (DELETE /v1/contacts/:id). */
+  erased: z.literal(true).optional(),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -36,6 +38,22 @@ export function contactUpsertJobResult(
   enrichmentOwed: boolean,
 ): JobResult {
   return { ...result, enrichment: enrichmentOwed ? "pending" : "skipped", contact };
+}
+
+/** A contact patch's result: the contact as written; nothing is owed to enrichment. */
+export function contactPatchJobResult(contact: ContactResponse): JobResult {
+  return {
+    action: "updated",
+    contact_id: contact.id,
+    account_id: contact.account_id,
+    enrichment: "skipped",
+    contact,
+  };
+}
+
+/** A delete's result (contact or account): nothing of the record is kept to show. */
+export function deletedJobResult(ids: { contact_id: string } | { account_id: string }): JobResult {
+  return { action: "deleted", ...ids, enrichment: "skipped" };
 }
 
 /** An account upsert's result as its write records it. */
