@@ -51,7 +51,8 @@ export async function awaitWrite(
 /** Deletes answer 204 with no body once written (Monaco's synchronous DELETE). */
 export function isDelete(request: IntakeRecord): boolean {
   return (
-    request.operation === intakeOperations.deleteContact || request.operation === intakeOperations.deleteAccount
+    request.operation === intakeOperations.deleteContact ||
+    request.operation === intakeOperations.deleteAccount
   );
 }
 
