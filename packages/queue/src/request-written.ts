@@ -102,7 +102,9 @@ export function createRequestWrittenListener(options: {
     async close() {
       subscriber.off("message", onMessage);
       for (const set of [...waiters.values()]) for (const waiter of [...set]) waiter.settle("aborted");
-      await subscriber.unsubscribe(channel).catch(() => undefined);
+      // With Redis unreachable the command would wait in ioredis's offline queue for ever; the
+      // connection is closed next anyway, which ends the subscription too.
+      if (subscriber.status === "ready") await subscriber.unsubscribe(channel).catch(() => undefined);
     },
   };
 }

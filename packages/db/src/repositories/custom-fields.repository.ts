@@ -75,20 +75,22 @@ export async function findCustomField(
 }
 
 /** How long a delete waits for writes that may still have seen the field (each is one short statement). */
-const inFlightWritesDeadlineMs = 10_000;
+const inFlightWritesDeadlineMs = 3_000;
 
 /**
  * Deletes one of the org's custom fields and its values on every contact; false when there was
  * no such field. From the moment the definition is gone, a write naming the field fails (its
  * snapshot no longer matches, and replanning finds the field unknown). A write that read the
  * definition just before may still be committing, so the values are removed only once every
- * transaction that was running when the definition went has ended: then none can add one back.
+ * transaction of this database that began before the definition went has ended: then none can
+ * add one back. (Writes are single statements; should a transaction outlast the deadline, the
+ * values are removed anyway.)
  */
 export async function deleteCustomField(prisma: PrismaClient, orgId: string, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
   const { count } = await prisma.customField.deleteMany({ where: { id, orgId } });
   if (count === 0) return false;
-  await waitForTransactionsRunningNow(prisma);
+  await waitForEarlierTransactions(prisma);
   const key = customFieldKeyOf(id);
   await prisma.$executeRaw`
     UPDATE contacts
@@ -97,14 +99,19 @@ export async function deleteCustomField(prisma: PrismaClient, orgId: string, id:
   return true;
 }
 
-async function waitForTransactionsRunningNow(prisma: PrismaClient): Promise<void> {
-  const [snapshot] = await prisma.$queryRaw<{ xids: string[] }[]>`
-    SELECT coalesce(array_agg(x::text), '{}') AS xids FROM pg_snapshot_xip(pg_current_snapshot()) AS x`;
-  const xids = snapshot?.xids ?? [];
+/**
+ * Waits until every other session of this database that is inside a transaction begun before
+ * now has finished it. By start time rather than by transaction id: a write statement that has
+ * read the definition but not yet written anything has no transaction id yet.
+ */
+async function waitForEarlierTransactions(prisma: PrismaClient): Promise<void> {
+  const [start] = await prisma.$queryRaw<{ at: Date }[]>`SELECT clock_timestamp() AS at`;
+  const since = start?.at ?? new Date();
   const deadline = Date.now() + inFlightWritesDeadlineMs;
-  while (xids.length > 0 && Date.now() < deadline) {
+  while (Date.now() < deadline) {
     const [running] = await prisma.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM unnest(${xids}::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`;
+      SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < ${since}`;
     if ((running?.n ?? 0) === 0) return;
     await sleep(20);
   }
