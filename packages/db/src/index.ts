@@ -81,6 +81,7 @@ export {
   purgeFinishedRequests,
   recordRequestFailed,
 } from "./repositories/intake-lifecycle.repository";
+export { tagLookupStatement } from "./repositories/list-compiler";
 export {
   type ListOptions,
   type ListPage,
