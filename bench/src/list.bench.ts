@@ -2,7 +2,7 @@
 // the project's API process. See the README's "Listing contacts and accounts" section.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { listStatements, tagLookupStatement } from "@upsert/db";
+import { listStatements, serialStatementSetting, tagLookupStatement } from "@upsert/db";
 import { parseListRequest } from "@upsert/domain";
 import { createBenchDatabase } from "./bench-database";
 import { cleanUpOnSignals, createCleanup } from "./cleanup";
@@ -203,7 +203,14 @@ try {
         : [];
       const tagIds = new Map(tagRows.map((row) => [row.name_normalized, row.id]));
       const { page, count } = listStatements(org.id, query, { countLimit: 10_000 }, tagIds);
-      await database.client.query(page.text, page.values);
+      if (page.serial) {
+        await database.client.query("BEGIN");
+        await database.client.query(serialStatementSetting);
+        await database.client.query(page.text, page.values);
+        await database.client.query("COMMIT");
+      } else {
+        await database.client.query(page.text, page.values);
+      }
       await database.client.query(count.text, count.values);
       dbTimes.push(performance.now() - began);
     }

@@ -89,6 +89,7 @@ export {
   listAccounts,
   listContacts,
   listStatements,
+  serialStatementSetting,
 } from "./repositories/list-records.repository";
 export {
   type CreatedOrganization,
