@@ -81,6 +81,7 @@ export {
   purgeFinishedRequests,
   recordRequestFailed,
 } from "./repositories/intake-lifecycle.repository";
+export { tagLookupStatement } from "./repositories/list-compiler";
 export {
   type ListOptions,
   type ListPage,
@@ -88,6 +89,7 @@ export {
   listAccounts,
   listContacts,
   listStatements,
+  serialStatementSetting,
 } from "./repositories/list-records.repository";
 export {
   type CreatedOrganization,

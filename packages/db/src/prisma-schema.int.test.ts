@@ -341,7 +341,7 @@ describe("schema", () => {
           "contacts_account_id_idx",
           "tags_org_id_object_type_name_normalized_key",
           "contact_tags_pkey",
-          "contact_tags_tag_id_idx",
+          "contact_tags_tag_id_contact_id_idx",
           "custom_fields_org_id_entity_name_key",
           "intake_requests_seq_key",
           "intake_requests_org_id_idempotency_key_key",
@@ -366,6 +366,8 @@ describe("schema", () => {
         /\(finished_at\) WHERE \(finished_at IS NOT NULL\)/,
       );
       expect(names).not.toContain("intake_requests_identity_keys_idx");
+      // Replaced by (tag_id, contact_id), which serves what it served.
+      expect(names).not.toContain("contact_tags_tag_id_idx");
     } finally {
       await client.end();
     }

@@ -44,6 +44,7 @@ type FieldSchema = {
   allowed_operators: string[];
 };
 
+/** Creates a tag (Monaco answers 200) or custom field (201) and returns its `data`. */
 async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await api.call("POST", path, { key, body });
   expect(res.status).toBe(path.startsWith("/v1/tags") ? 200 : 201); // a created tag is 200, as Monaco's
@@ -406,6 +407,22 @@ describe("POST /v1/contacts/list", () => {
       total_pages: 2,
       total_count_exact: true,
     });
+  });
+
+  it("counts a tag filter's contacts once each, and names without a tag as matching nothing", async () => {
+    const countOf = async (value: unknown) => {
+      const res = await list({ page_size: 1, ...rule("tags", "is", value) });
+      expect(res.status, res.text).toBe(200);
+      const body = res.body as ListBody;
+      return { total: body.pagination.total_count, ids: body.data.map((item) => item.id as string) };
+    };
+    // c2 carries both tags: three contacts, not four.
+    expect(await countOf(["VIP", "Warm Lead"])).toEqual({ total: 3, ids: [c4] });
+    expect(await countOf(["vip", "VIP", "no such tag"])).toEqual({ total: 2, ids: [c2] });
+    expect(await countOf("no such tag")).toEqual({ total: 0, ids: [] });
+    // The other org's VIP tag and its contact are not counted here.
+    const other = (await list(rule("tags", "is", "vip"), "contacts", otherKey)).body as ListBody;
+    expect(other.pagination.total_count).toBe(1);
   });
 
   it("isolates orgs: another org's rows, tags and accounts are never seen", async () => {

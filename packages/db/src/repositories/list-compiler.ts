@@ -42,6 +42,25 @@ export interface CompiledList {
   values: unknown[];
   /** How many of `values` `from` uses: a statement without `orderBy` binds only these. */
   filterValueCount: number;
+  /**
+   * For a filter that is only `tags is …`: the count statement over contact_tags alone (see
+   * tagCountSql), with its values but the cap, which the caller appends. Otherwise null.
+   */
+  tagCount: { text: string; values: unknown[] } | null;
+}
+
+/** Normalised tag name → id of the org's contact tag of that name (names without a tag absent). */
+export type TagIds = ReadonlyMap<string, string>;
+
+/** The ids of the named tags; a name the org has no tag of matches nothing. */
+function tagIdsOf(value: FilterValue, tagIds: TagIds): string[] {
+  const names = Array.isArray(value) ? value : [value];
+  const ids = new Set<string>();
+  for (const name of names) {
+    const id = tagIds.get(name as string);
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids];
 }
 
 class Params {
@@ -117,7 +136,12 @@ function customFieldRule(field: ListField, condition: string, value: FilterValue
   }
 }
 
-function ruleSql(query: ListQuery, node: Extract<FilterNode, { kind: "rule" }>, params: Params): string {
+function ruleSql(
+  query: ListQuery,
+  node: Extract<FilterNode, { kind: "rule" }>,
+  tagIds: TagIds,
+  params: Params,
+): string {
   const { field, condition, value } = node;
   if (field.customField) return customFieldRule(field, condition, value, params);
   switch (field.kind) {
@@ -156,8 +180,11 @@ function ruleSql(query: ListQuery, node: Extract<FilterNode, { kind: "rule" }>, 
         return "NOT EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = r.id)";
       if (condition === "is_not_empty")
         return "EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = r.id)";
-      // Any of the named tags (case-insensitive, as tag names are unique).
-      const tagged = `r.id IN (SELECT ct.contact_id FROM tags t JOIN contact_tags ct ON ct.tag_id = t.id WHERE t.org_id = $1 AND t.object_type = 'contacts' AND t.name_normalized = ANY(${params.add(value, "text[]")}))`;
+      // Any of the named tags, by the ids the org's tags of those names have (resolved before
+      // compiling, see tagLookupStatement): with the ids bound, the planner reads each tag's size
+      // from contact_tags' statistics and starts from contact_tags for a small tag, from the sort
+      // index for a large one.
+      const tagged = `r.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.tag_id = ANY(${params.add(tagIdsOf(node.value, tagIds), "uuid[]")}))`;
       return condition === "is" ? tagged : `NOT (${tagged})`;
     }
     case "datetime": {
@@ -173,11 +200,11 @@ function ruleSql(query: ListQuery, node: Extract<FilterNode, { kind: "rule" }>, 
   }
 }
 
-function nodeSql(query: ListQuery, node: FilterNode, params: Params): string {
-  if (node.kind === "rule") return ruleSql(query, node, params);
+function nodeSql(query: ListQuery, node: FilterNode, tagIds: TagIds, params: Params): string {
+  if (node.kind === "rule") return ruleSql(query, node, tagIds, params);
   // An empty expression constrains nothing, whatever its operator.
   if (node.filters.length === 0) return "TRUE";
-  const parts = node.filters.map((child) => nodeSql(query, child, params));
+  const parts = node.filters.map((child) => nodeSql(query, child, tagIds, params));
   return `(${parts.join(node.operator === "or" ? " OR " : " AND ")})`;
 }
 
@@ -194,17 +221,75 @@ function sortExpressionOf(query: ListQuery, params: Params): string {
   return columnOf(query, field);
 }
 
-export function compileListQuery(orgId: string, query: ListQuery): CompiledList {
+/** The one rule a filter amounts to, through groups of one (a flat `filters` array is a group). */
+function soleRule(node: FilterNode | null): Extract<FilterNode, { kind: "rule" }> | null {
+  if (node === null) return null;
+  if (node.kind === "rule") return node;
+  return node.filters.length === 1 ? soleRule(node.filters[0] ?? null) : null;
+}
+
+/**
+ * The count of a filter that is only `tags is …`, read from contact_tags alone (index-only on
+ * (tag_id, contact_id)) instead of visiting every tagged contact's row to check its org: the tag
+ * ids are the org's own (tagLookupStatement reads them by org), and a tag only ever holds
+ * contacts of its org (every write resolves tag names within the contact's org). A contact with
+ * two of the tags counts once: under its smallest matching tag id. `$1` is the tag ids, `$2` the
+ * cap.
+ */
+function tagCountSql(ids: string[]): string {
+  const once =
+    ids.length > 1
+      ? " AND NOT EXISTS (SELECT 1 FROM contact_tags e WHERE e.contact_id = ct.contact_id AND e.tag_id = ANY($1::uuid[]) AND e.tag_id < ct.tag_id)"
+      : "";
+  return `SELECT count(*)::int AS n FROM (SELECT 1 FROM contact_tags ct WHERE ct.tag_id = ANY($1::uuid[])${once} LIMIT $2::int) counted`;
+}
+
+export function compileListQuery(orgId: string, query: ListQuery, tagIds: TagIds = new Map()): CompiledList {
   const params = new Params(orgId);
-  const where = query.filter ? nodeSql(query, query.filter, params) : "TRUE";
+  const where = query.filter ? nodeSql(query, query.filter, tagIds, params) : "TRUE";
   const filterValueCount = params.values.length;
   const direction = query.sort.descending ? "DESC" : "ASC";
   const sortExpression = sortExpressionOf(query, params);
+  const sole = soleRule(query.filter);
+  const tagCount =
+    sole?.field.kind === "tag" && !sole.field.customField && sole.condition === "is"
+      ? (ids: string[]) => ({ text: tagCountSql(ids), values: [ids] })
+      : null;
   return {
     from: `FROM ${tables[query.entity]} r WHERE r.org_id = $1::uuid AND ${where}`,
     // The id breaks ties, so pages never overlap or skip rows with equal sort values.
     orderBy: `ORDER BY ${sortExpression} ${direction}, r.id ${direction}`,
     values: params.values,
     filterValueCount,
+    tagCount: tagCount && sole ? tagCount(tagIdsOf(sole.value, tagIds)) : null,
+  };
+}
+
+/** Every tag name a query's tag rules name (normalised, without repeats). */
+export function tagNamesOf(query: ListQuery): string[] {
+  const names = new Set<string>();
+  const walk = (node: FilterNode) => {
+    if (node.kind === "group") node.filters.forEach(walk);
+    else if (node.field.kind === "tag" && !node.field.customField && Array.isArray(node.value))
+      for (const name of node.value) names.add(name as string);
+  };
+  if (query.filter) walk(query.filter);
+  return [...names];
+}
+
+/**
+ * The statement that resolves a contacts query's tag names to the org's tag ids (rows `id`,
+ * `name_normalized`), or null when the query names no tag. Its answer is compileListQuery's
+ * `tagIds`.
+ */
+export function tagLookupStatement(
+  orgId: string,
+  query: ListQuery,
+): { text: string; values: unknown[] } | null {
+  const names = query.entity === "contacts" ? tagNamesOf(query) : [];
+  if (names.length === 0) return null;
+  return {
+    text: "SELECT id, name_normalized FROM tags WHERE org_id = $1::uuid AND object_type = 'contacts' AND name_normalized = ANY($2::text[])",
+    values: [orgId, names],
   };
 }

@@ -6,7 +6,7 @@ import {
   type ContactRow,
   contactDetailsOfRow,
 } from "../statements/records";
-import { compileListQuery } from "./list-compiler";
+import { compileListQuery, type TagIds, tagLookupStatement } from "./list-compiler";
 
 export interface ListPage<T> {
   items: T[];
@@ -34,18 +34,30 @@ const selectionOf = {
 export interface ListStatement {
   text: string;
   values: unknown[];
+  /**
+   * Run with parallel workers off (`serialStatementSetting`, in the statement's transaction). A
+   * tag filter's page walks the sort index and probes contact_tags per row until the page is
+   * full; the planner rates a parallel walk a little cheaper, but starting workers and their
+   * overshoot made it 2 to 3 times slower in the list benchmark (README).
+   */
+  serial?: boolean;
 }
+
+/** What a `serial` statement runs first, in its transaction: parallel workers off for it alone. */
+export const serialStatementSetting = "SET LOCAL max_parallel_workers_per_gather = 0";
 
 /**
  * The two statements a list runs: the page (whole rows) and the count, which reads at most
- * `countLimit` rows past the page (see ListOptions). Exported for the list benchmark.
+ * `countLimit` rows past the page (see ListOptions). `tagIds` is what tagLookupStatement's rows
+ * say (resolveTagIds), for a query that names tags. Exported for the list benchmark.
  */
 export function listStatements(
   orgId: string,
   query: ListQuery,
   options: ListOptions,
+  tagIds: TagIds = new Map(),
 ): { page: ListStatement; count: ListStatement; countCap: number } {
-  const compiled = compileListQuery(orgId, query);
+  const compiled = compileListQuery(orgId, query, tagIds);
   const { values, filterValueCount } = compiled;
   const offset = (query.page - 1) * query.pageSize;
   const countCap = offset + Math.max(options.countLimit, query.pageSize) + 1;
@@ -53,25 +65,47 @@ export function listStatements(
     page: {
       text: `SELECT ${selectionOf[query.entity]} ${compiled.from} ${compiled.orderBy} LIMIT $${values.length + 1}::int OFFSET $${values.length + 2}::int`,
       values: [...values, query.pageSize, offset],
+      serial: tagLookupStatement(orgId, query) !== null,
     },
-    count: {
-      text: `SELECT count(*)::int AS n FROM (SELECT 1 ${compiled.from} LIMIT $${filterValueCount + 1}::int) counted`,
-      values: [...values.slice(0, filterValueCount), countCap],
-    },
+    count: compiled.tagCount
+      ? { text: compiled.tagCount.text, values: [...compiled.tagCount.values, countCap] }
+      : {
+          text: `SELECT count(*)::int AS n FROM (SELECT 1 ${compiled.from} LIMIT $${filterValueCount + 1}::int) counted`,
+          values: [...values.slice(0, filterValueCount), countCap],
+        },
     countCap,
   };
 }
 
-/** Runs both statements side by side, on two connections. */
+/** The org's tag ids of the tag names a query names (one round trip, none without tag rules). */
+export async function resolveTagIds(db: PrismaClient, orgId: string, query: ListQuery): Promise<TagIds> {
+  const lookup = tagLookupStatement(orgId, query);
+  if (!lookup) return new Map();
+  const rows = await db.$queryRawUnsafe<{ id: string; name_normalized: string }[]>(
+    lookup.text,
+    ...lookup.values,
+  );
+  return new Map(rows.map((row) => [row.name_normalized, row.id]));
+}
+
+/** Resolves the query's tag names, then runs both statements side by side, on two connections. */
 async function readPage<Row>(
   db: PrismaClient,
   orgId: string,
   query: ListQuery,
   options: ListOptions,
 ): Promise<{ rows: Row[]; totalCount: number; totalCountExact: boolean }> {
-  const { page, count, countCap } = listStatements(orgId, query, options);
+  const tagIds = await resolveTagIds(db, orgId, query);
+  const { page, count, countCap } = listStatements(orgId, query, options, tagIds);
   const [rows, counted] = await Promise.all([
-    db.$queryRawUnsafe<Row[]>(page.text, ...page.values),
+    page.serial
+      ? db
+          .$transaction([
+            db.$executeRawUnsafe(serialStatementSetting),
+            db.$queryRawUnsafe<Row[]>(page.text, ...page.values),
+          ])
+          .then(([, pageRows]) => pageRows)
+      : db.$queryRawUnsafe<Row[]>(page.text, ...page.values),
     db.$queryRawUnsafe<{ n: number }[]>(count.text, ...count.values),
   ]);
   const n = counted[0]?.n ?? 0;
