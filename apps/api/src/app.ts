@@ -28,6 +28,8 @@ export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
   checkReadiness: ReadinessCheck;
   /** LIST_COUNT_LIMIT: see apps/api/src/config.ts. */
   listCountLimit: number;
+  /** TRUST_PROXY: see apps/api/src/config.ts. */
+  trustProxy: boolean | number | string;
 }
 
 export const maxBodyBytes = 256 * 1024;
@@ -36,7 +38,7 @@ export const maxBodyBytes = 256 * 1024;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  app.set("trust proxy", deps.trustProxy);
 
   app.use(
     pinoHttp({

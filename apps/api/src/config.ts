@@ -25,6 +25,19 @@ export const apiEnvSchema = z
     AUTH_FAILURES_PER_MINUTE: positiveIntSchema(20),
     /** A rate-limit count Redis has not answered within this long is counted in memory instead. */
     RATE_LIMIT_REDIS_TIMEOUT_MS: positiveIntSchema(250),
+    /**
+     * Which proxies' `X-Forwarded-For` to believe for the client address (the failed-auth limit,
+     * logs): `false` (the connection's address), a number of proxy hops, or a comma-separated
+     * list of proxy addresses or subnets, as Express's `trust proxy`. `true` believes any sender.
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default("false")
+      .transform((value): boolean | number | string => {
+        if (value === "true" || value === "false") return value === "true";
+        return /^\d+$/.test(value) ? Number(value) : value;
+      }),
     IDEMPOTENCY_WINDOW_HOURS: positiveIntSchema(24),
     /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
     DEFAULT_PHONE_REGION: z

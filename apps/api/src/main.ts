@@ -40,6 +40,7 @@ const app = createApp({
   producer,
   written,
   preferWaitMaxS: env.PREFER_WAIT_MAX_S,
+  trustProxy: env.TRUST_PROXY,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
   listCountLimit: env.LIST_COUNT_LIMIT,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
@@ -73,13 +74,15 @@ const { port } = server.address() as AddressInfo;
 logger.info({ port }, "api listening");
 
 const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
+// Requests waiting on `Prefer: wait` (up to PREFER_WAIT_MAX_S) are answered 202 first, so the
+// server can close within the deadline.
+shutdown.add("write announcements", () => written.close());
 shutdown.add("http server", async () => {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
 });
 shutdown.add("queue producer", () => producer.close());
-shutdown.add("write announcements", () => written.close());
 shutdown.add("redis", () => Promise.all([closeRedis(redis), closeRedis(subscriber)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -51,6 +51,7 @@ export function createRequestWrittenListener(options: {
   const channel = requestWrittenChannel(options.prefix);
   const waiters = new Map<string, Set<Waiter>>();
   const { subscriber } = options;
+  let closed = false;
 
   const onMessage = (from: string, requestId: string) => {
     if (from !== channel) return;
@@ -90,7 +91,8 @@ export function createRequestWrittenListener(options: {
         waiters.set(requestId, set);
       }
       set.add(waiter);
-      if (signal?.aborted) waiter.settle("aborted");
+      // Once closed (shutting down) nothing will be announced: a late waiter ends at once.
+      if (closed || signal?.aborted) waiter.settle("aborted");
       else signal?.addEventListener("abort", onAbort, { once: true });
       return { settled, cancel: () => waiter.settle("aborted") };
     },
@@ -100,6 +102,7 @@ export function createRequestWrittenListener(options: {
       return count;
     },
     async close() {
+      closed = true;
       subscriber.off("message", onMessage);
       for (const set of [...waiters.values()]) for (const waiter of [...set]) waiter.settle("aborted");
       // With Redis unreachable the command would wait in ioredis's offline queue for ever; the

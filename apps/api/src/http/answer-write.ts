@@ -55,7 +55,7 @@ export async function answerWrite(
     return;
   }
   const data = await writtenData(deps, row);
-  if (data === null) throw new DomainError("not_found", "The contact no longer exists.");
+  if (data === null) throw new DomainError("not_found", "The record no longer exists.");
   req.log.info({ jobId: row.id, replayed }, `${logMessage}; written`);
   sendData(res, 200, data);
 }

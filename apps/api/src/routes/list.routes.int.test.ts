@@ -283,6 +283,13 @@ describe("POST /v1/contacts/list", () => {
     ["first_name contains matches % and _ literally", "first_name", "contains", "_%", [c4]],
     ["first_name equals", "first_name", "equals", "Ann", [c3]],
     ["linkedin_url equals", "linkedin_url", "equals", "https://linkedin.com/in/bob", [c4]],
+    [
+      "linkedin_url equals (canonicalised, as upserts match)",
+      "linkedin_url",
+      "equals",
+      "https://www.LinkedIn.com/in/bob/",
+      [c4],
+    ],
     ["title is_empty (null or empty)", "title", "is_empty", undefined, [c5, c3]],
     ["title is_not_empty", "title", "is_not_empty", undefined, [c4, c2, c1]],
     ["do_not_contact is", "do_not_contact", "is", true, [c2]],

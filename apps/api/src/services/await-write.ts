@@ -41,13 +41,6 @@ export async function awaitWrite(
   }
 }
 
-/**
- * What Monaco's synchronous endpoint answers for a request whose write succeeded: the contact or
- * account as the write left it (the job result holds it, built by the same toContactResponse /
- * toAccountResponse as GET /v1/contacts/:id and /v1/accounts/:id); for a re-enrichment, the
- * contact as it is now, read as GET /v1/contacts/:id reads it. Null when the contact of a
- * re-enrichment has been deleted since.
- */
 /** Deletes answer 204 with no body once written (Monaco's synchronous DELETE). */
 export function isDelete(request: IntakeRecord): boolean {
   return (
@@ -56,6 +49,13 @@ export function isDelete(request: IntakeRecord): boolean {
   );
 }
 
+/**
+ * What Monaco's synchronous endpoint answers for a request whose write succeeded: the contact or
+ * account as the write left it (the job result holds it, built by the same toContactResponse /
+ * toAccountResponse as GET /v1/contacts/:id and /v1/accounts/:id); for a re-enrichment, the
+ * contact as it is now, read as GET /v1/contacts/:id reads it. Null when the contact of a
+ * re-enrichment has been deleted since.
+ */
 export async function writtenData(deps: { prisma: Prisma }, request: IntakeRecord): Promise<unknown> {
   const result = (request.result ?? {}) as { contact?: unknown; account?: unknown; contact_id?: string };
   switch (request.operation) {

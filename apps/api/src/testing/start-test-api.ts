@@ -79,6 +79,8 @@ export async function startTestApi(options: {
     producer,
     written,
     preferWaitMaxS: options.preferWaitMaxS ?? 30,
+    // Tests play the proxy: they say which client they are with X-Forwarded-For.
+    trustProxy: true,
     defaultPhoneRegion: "US",
     listCountLimit: options.listCountLimit ?? apiEnvSchema.parse({}).LIST_COUNT_LIMIT,
     authenticator: createApiKeyAuthenticator({

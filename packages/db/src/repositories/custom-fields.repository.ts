@@ -111,7 +111,8 @@ async function waitForEarlierTransactions(prisma: PrismaClient): Promise<void> {
   while (Date.now() < deadline) {
     const [running] = await prisma.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < ${since}`;
+       WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+         AND xact_start < ${since}`;
     if ((running?.n ?? 0) === 0) return;
     await sleep(20);
   }

@@ -161,6 +161,7 @@ function ruleSql(
         return condition === "is_empty" ? `NOT ${exists}` : exists;
       }
       return textRule(columnOf(query, field), condition, value, params);
+    case "linkedin": // the canonical URL's column; equals gets the canonical form of the value
     case "text":
       return textRule(columnOf(query, field), condition, value, params);
     case "boolean": {

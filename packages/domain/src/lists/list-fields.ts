@@ -37,6 +37,7 @@ export type ListEntity = (typeof listEntities)[number];
 export type ListValueKind =
   | "text"
   | "email"
+  | "linkedin"
   | "domain"
   | "boolean"
   | "uuid"
@@ -87,7 +88,7 @@ function field(
 
 const contactFields: readonly ListField[] = [
   field("email", "Email", "string", "email", textConditions),
-  field("linkedin_url", "LinkedIn URL", "string", "text", textConditions),
+  field("linkedin_url", "LinkedIn URL", "string", "linkedin", textConditions),
   field("first_name", "First Name", "string", "text", textConditions),
   field("last_name", "Last Name", "string", "text", textConditions),
   field("title", "Title", "string", "text", textConditions),

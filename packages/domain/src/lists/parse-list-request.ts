@@ -6,6 +6,7 @@ import { isPlainObject, parseObjectBody } from "../errors/parse-object-body";
 import { invalidRequestError } from "../errors/validation-error";
 import { normaliseDomain } from "../normalise/domain";
 import { normaliseEmail } from "../normalise/email";
+import { canonicaliseLinkedinUrl } from "../normalise/linkedin-url";
 import { normaliseTagName } from "../tags/create-tag-request";
 import {
   type FilterCondition,
@@ -129,6 +130,12 @@ function ruleValue(field: ListField, condition: FilterCondition, value: unknown)
       // equals matches the way upserts match: on the normalised address (the indexed column).
       return condition === "equals"
         ? { ok: true, value: normaliseEmail(value as string) ?? (value as string).toLowerCase() }
+        : text;
+    case "linkedin":
+      if (!text.ok) return text;
+      // equals matches the way upserts match: on the canonical URL (the indexed column).
+      return condition === "equals"
+        ? { ok: true, value: canonicaliseLinkedinUrl(value as string) ?? (value as string) }
         : text;
     case "domain":
       if (!text.ok) return text;
