@@ -11,5 +11,3 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_pin" ]; then
 fi
 pnpm install --frozen-lockfile --reporter=silent
 pnpm --silent db:generate >/dev/null
-# The docs-page test drives Debian's chromium (apps/api/src/openapi/docs-page.int.test.ts).
-bash scripts/ensure-chromium.sh

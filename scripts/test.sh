@@ -4,4 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
 bash scripts/ensure-services.sh
+# The docs-page test drives Debian's chromium (apps/api/src/openapi/docs-page.int.test.ts); running
+# the service does not need it, so only the tests install it.
+bash scripts/ensure-chromium.sh
 exec pnpm test:ci "$@"
