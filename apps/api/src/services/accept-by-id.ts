@@ -7,12 +7,12 @@ import {
   invalidRequestError,
   parsePatchAccountRequest,
   parsePatchContactRequest,
-  parseUpsertContactRequest,
 } from "@upsert/domain";
 import { intakeOperations } from "@upsert/queue";
 import {
   type AcceptUpsertDeps,
   type AcceptUpsertResult,
+  acceptContactBody,
   parseIdempotencyHeader,
   recordAndEnqueue,
 } from "./accept-upsert";
@@ -24,20 +24,11 @@ interface ByIdInput {
 }
 
 /** `POST /v1/contacts`: the upsert's body; the job fails with `conflict` if the person exists. */
-export async function acceptCreate(
+export function acceptCreate(
   deps: AcceptUpsertDeps,
   input: { orgId: string; body: unknown; idempotencyKeyHeader: string | undefined },
 ): Promise<AcceptUpsertResult> {
-  const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
-  const parsed = parseUpsertContactRequest(input.body, { defaultPhoneRegion: deps.defaultPhoneRegion });
-  if (!parsed.ok) throw invalidRequestError(parsed.details, parsed.unlistedProblems);
-  return recordAndEnqueue(deps, {
-    orgId: input.orgId,
-    operation: intakeOperations.createContact,
-    payload: parsed.payload as Record<string, unknown>,
-    identityKeys: identityKeysOf(parsed.payload),
-    idempotencyKey: headerKey ?? parsed.idempotencyKey,
-  });
+  return acceptContactBody(deps, input, intakeOperations.createContact);
 }
 
 /**

@@ -34,16 +34,25 @@ export interface AcceptUpsertResult {
 }
 
 /** Validates, then records and enqueues (see recordAndEnqueue). */
-export async function acceptUpsert(
+export function acceptUpsert(
   deps: AcceptUpsertDeps,
   input: { orgId: string; body: unknown; idempotencyKeyHeader: string | undefined },
+): Promise<AcceptUpsertResult> {
+  return acceptContactBody(deps, input, intakeOperations.upsertContact);
+}
+
+/** A body of `PUT /v1/contacts` (an upsert, or `POST /v1/contacts`'s create): validated, recorded, enqueued. */
+export async function acceptContactBody(
+  deps: AcceptUpsertDeps,
+  input: { orgId: string; body: unknown; idempotencyKeyHeader: string | undefined },
+  operation: typeof intakeOperations.upsertContact | typeof intakeOperations.createContact,
 ): Promise<AcceptUpsertResult> {
   const headerKey = parseIdempotencyHeader(input.idempotencyKeyHeader);
   const parsed = parseUpsertContactRequest(input.body, { defaultPhoneRegion: deps.defaultPhoneRegion });
   if (!parsed.ok) throw invalidRequestError(parsed.details, parsed.unlistedProblems);
   return recordAndEnqueue(deps, {
     orgId: input.orgId,
-    operation: intakeOperations.upsertContact,
+    operation,
     payload: parsed.payload as Record<string, unknown>,
     identityKeys: identityKeysOf(parsed.payload),
     idempotencyKey: headerKey ?? parsed.idempotencyKey,
