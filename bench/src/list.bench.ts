@@ -2,7 +2,13 @@
 // the project's API process. See the README's "Listing contacts and accounts" section.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { listStatements, serialStatementSetting, tagLookupStatement } from "@upsert/db";
+import {
+  listStatements,
+  resolvedTagsOf,
+  serialStatementSetting,
+  type TagLookupRow,
+  tagLookupStatement,
+} from "@upsert/db";
 import { parseListRequest } from "@upsert/domain";
 import { createBenchDatabase } from "./bench-database";
 import { cleanUpOnSignals, createCleanup } from "./cleanup";
@@ -198,11 +204,9 @@ try {
       const began = performance.now();
       const lookup = tagLookupStatement(org.id, query);
       const tagRows = lookup
-        ? (await database.client.query<{ id: string; name_normalized: string }>(lookup.text, lookup.values))
-            .rows
+        ? (await database.client.query<TagLookupRow>(lookup.text, lookup.values)).rows
         : [];
-      const tagIds = new Map(tagRows.map((row) => [row.name_normalized, row.id]));
-      const { page, count } = listStatements(org.id, query, { countLimit: 10_000 }, tagIds);
+      const { page, count } = listStatements(org.id, query, { countLimit: 10_000 }, resolvedTagsOf(tagRows));
       if (page.serial) {
         await database.client.query("BEGIN");
         await database.client.query(serialStatementSetting);

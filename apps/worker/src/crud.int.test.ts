@@ -268,9 +268,11 @@ describe("erasure", () => {
     const otherLastName = `Pringlebottom${tag}`;
     const phoneDigits = `415555${String(Math.floor(1000 + Math.random() * 8999))}`;
     const linkedin = `https://linkedin.com/in/zeb-${tag}`;
+    const newEmail = `zeb.moved-${tag}@initrode.io`;
     const needles = [
       email,
       email.toLowerCase(),
+      newEmail,
       firstName,
       lastName,
       otherLastName,
@@ -279,7 +281,8 @@ describe("erasure", () => {
     ];
 
     // Its whole history: a create (enriched by the built-in provider, whose answer is cached), a
-    // create refused as a conflict, a patch, an upsert, a re-enrichment.
+    // create refused as a conflict, a patch, an upsert, a re-enrichment, and a patch to a new
+    // email, after which the refused create carries an email the contact no longer has.
     const id = await created({
       email,
       linkedin_url: linkedin,
@@ -292,8 +295,15 @@ describe("erasure", () => {
       await run("PATCH", `/v1/contacts/${id}`, { last_name: otherLastName }),
       await run("PUT", "/v1/contacts", { email: email.toLowerCase(), title: "Head of Erasure" }),
       await run("POST", `/v1/contacts/${id}/enrich`),
+      await run("PATCH", `/v1/contacts/${id}`, { email: newEmail }),
     ];
-    expect(jobs.map((job) => job.status)).toEqual(["failed", "succeeded", "succeeded", "succeeded"]);
+    expect(jobs.map((job) => job.status)).toEqual([
+      "failed",
+      "succeeded",
+      "succeeded",
+      "succeeded",
+      "succeeded",
+    ]);
     const createJob = await stack.db.prisma.intakeRequest.findFirstOrThrow({
       where: { contactId: id, operation: "contact.create" },
     });

@@ -81,7 +81,12 @@ export {
   purgeFinishedRequests,
   recordRequestFailed,
 } from "./repositories/intake-lifecycle.repository";
-export { tagLookupStatement } from "./repositories/list-compiler";
+export {
+  prefersHashedTagFilter,
+  resolvedTagsOf,
+  type TagLookupRow,
+  tagLookupStatement,
+} from "./repositories/list-compiler";
 export {
   type ListOptions,
   type ListPage,

@@ -6,7 +6,14 @@ import {
   type ContactRow,
   contactDetailsOfRow,
 } from "../statements/records";
-import { compileListQuery, type TagIds, tagLookupStatement } from "./list-compiler";
+import {
+  compileListQuery,
+  noResolvedTags,
+  type ResolvedTags,
+  resolvedTagsOf,
+  type TagLookupRow,
+  tagLookupStatement,
+} from "./list-compiler";
 
 export interface ListPage<T> {
   items: T[];
@@ -48,16 +55,16 @@ export const serialStatementSetting = "SET LOCAL max_parallel_workers_per_gather
 
 /**
  * The two statements a list runs: the page (whole rows) and the count, which reads at most
- * `countLimit` rows past the page (see ListOptions). `tagIds` is what tagLookupStatement's rows
- * say (resolveTagIds), for a query that names tags. Exported for the list benchmark.
+ * `countLimit` rows past the page (see ListOptions). `tags` is what tagLookupStatement's rows
+ * say (resolveTags), for a query that names tags. Exported for the list benchmark.
  */
 export function listStatements(
   orgId: string,
   query: ListQuery,
   options: ListOptions,
-  tagIds: TagIds = new Map(),
+  tags: ResolvedTags = noResolvedTags,
 ): { page: ListStatement; count: ListStatement; countCap: number } {
-  const compiled = compileListQuery(orgId, query, tagIds);
+  const compiled = compileListQuery(orgId, query, tags);
   const { values, filterValueCount } = compiled;
   const offset = (query.page - 1) * query.pageSize;
   const countCap = offset + Math.max(options.countLimit, query.pageSize) + 1;
@@ -77,15 +84,11 @@ export function listStatements(
   };
 }
 
-/** The org's tag ids of the tag names a query names (one round trip, none without tag rules). */
-export async function resolveTagIds(db: PrismaClient, orgId: string, query: ListQuery): Promise<TagIds> {
+/** The org's tags of the tag names a query names (one round trip, none without tag rules). */
+async function resolveTags(db: PrismaClient, orgId: string, query: ListQuery): Promise<ResolvedTags> {
   const lookup = tagLookupStatement(orgId, query);
-  if (!lookup) return new Map();
-  const rows = await db.$queryRawUnsafe<{ id: string; name_normalized: string }[]>(
-    lookup.text,
-    ...lookup.values,
-  );
-  return new Map(rows.map((row) => [row.name_normalized, row.id]));
+  if (!lookup) return noResolvedTags;
+  return resolvedTagsOf(await db.$queryRawUnsafe<TagLookupRow[]>(lookup.text, ...lookup.values));
 }
 
 /** Resolves the query's tag names, then runs both statements side by side, on two connections. */
@@ -95,8 +98,8 @@ async function readPage<Row>(
   query: ListQuery,
   options: ListOptions,
 ): Promise<{ rows: Row[]; totalCount: number; totalCountExact: boolean }> {
-  const tagIds = await resolveTagIds(db, orgId, query);
-  const { page, count, countCap } = listStatements(orgId, query, options, tagIds);
+  const tags = await resolveTags(db, orgId, query);
+  const { page, count, countCap } = listStatements(orgId, query, options, tags);
   const [rows, counted] = await Promise.all([
     page.serial
       ? db
