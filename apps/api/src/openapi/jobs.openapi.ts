@@ -42,7 +42,19 @@ export const jobsPaths: ZodOpenApiPathsObject = {
       summary: "Get a Job",
       description:
         "The state of an accepted write: `queued`, `running`, then `succeeded` (with `result`) or `failed` (with `error`).",
-      requestParams: { path: pathId("job_id", "The `job_id` of a 202") },
+      requestParams: {
+        path: pathId("job_id", "The `job_id` of a 202"),
+        header: z.object({
+          prefer: z
+            .string()
+            .optional()
+            .meta({
+              description:
+                "`wait=N` (RFC 7240; N capped by PREFER_WAIT_MAX_S, default 30): a long poll. The job is answered as soon as its write has finished, or as it is after N seconds, with `Preference-Applied: wait=N`.",
+              examples: ["wait=30"],
+            }),
+        }),
+      },
       responses: {
         "200": dataResponse("The job", jobEnvelope),
         ...errorResponses(404, ...authenticatedErrors),

@@ -140,7 +140,7 @@ describe("packages/client against the running API and worker", () => {
     const job = await upsertContactAndWait(
       client,
       { email: "jane@acme.com", title: "VP of Engineering" },
-      { idempotencyKey: "client-e2e-2", intervalMs: 100 },
+      { idempotencyKey: "client-e2e-2" },
     );
     expect(job).toMatchObject({ status: "succeeded", result: { action: "updated" } });
     const contact = (job.result?.contact ?? {}) as { title?: string; first_name?: string };

@@ -2405,7 +2405,10 @@ export interface operations {
     get_job: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `wait=N` (RFC 7240; N capped by PREFER_WAIT_MAX_S, default 30): a long poll. The job is answered as soon as its write has finished, or as it is after N seconds, with `Preference-Applied: wait=N`. */
+                prefer?: string;
+            };
             path: {
                 /** @description The `job_id` of a 202 */
                 job_id: string;
