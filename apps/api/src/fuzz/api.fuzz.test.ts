@@ -61,6 +61,7 @@ beforeAll(async () => {
     redisUrl: "redis://127.0.0.1:6379",
     queuePrefix: uniqueQueuePrefix(),
     logger: logs.logger,
+    preferWaitMaxS: 1,
   });
   const own = await createOrganization(api.db.prisma, { name: "Acme" });
   const other = await createOrganization(api.db.prisma, { name: "Other" });

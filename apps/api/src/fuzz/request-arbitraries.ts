@@ -589,6 +589,31 @@ const headerSet = (fixtures: FuzzFixtures): fc.Arbitrary<GeneratedHeaders> =>
       3,
     ),
     "x-request-id": sometimes(fc.oneof(fc.uuid(), headerText(200)), 1, 4),
+    // Waits stay short: the fuzz API runs no worker, so a wait lasts its whole N (capped at 1 s
+    // by the test's PREFER_WAIT_MAX_S).
+    prefer: sometimes(
+      fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.constantFrom(
+            "wait=0",
+            "respond-async",
+            "respond-async, wait=0",
+            "wait=abc",
+            "wait=-1",
+            "wait=",
+            "wait=1.5",
+            "return=minimal",
+            "wait=0, wait=0",
+            'wait="0"',
+          ),
+        },
+        { weight: 1, arbitrary: fc.constantFrom("wait=1", "wait=99999999999999999999") },
+        { weight: 2, arbitrary: headerText(60) },
+      ),
+      1,
+      4,
+    ),
     accept: sometimes(fc.constantFrom("application/json", "text/html", "*/*", ""), 1, 4),
   });
 
@@ -602,6 +627,7 @@ interface GeneratedHeaders {
   chunked?: boolean;
   "idempotency-key"?: string | undefined;
   "x-request-id"?: string | undefined;
+  prefer?: string | undefined;
   accept?: string | undefined;
 }
 
@@ -617,6 +643,7 @@ function toHttpRequest(
     "content-type",
     "idempotency-key",
     "x-request-id",
+    "prefer",
     "accept",
   ] as const) {
     const value = generated[name];
