@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { validate as isUuid, v7 as uuidv7 } from "uuid";
 import type { Prisma } from "../create-db";
 import { type Queryable, runStatement } from "../statements/run-statement";
 
@@ -57,7 +57,7 @@ export async function createWebhookEndpoint(
   input: { url: string; events: string[]; secret: string },
 ): Promise<WebhookEndpointRecord> {
   const row = await prisma.webhookEndpoint.create({
-    data: { id: randomUUID(), orgId, url: input.url, events: input.events, secret: input.secret },
+    data: { id: uuidv7(), orgId, url: input.url, events: input.events, secret: input.secret },
     select: endpointColumns,
   });
   return asEndpoint(row);
@@ -71,8 +71,6 @@ export async function listWebhookEndpoints(prisma: Prisma, orgId: string): Promi
   });
   return rows.map(asEndpoint);
 }
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** The org's endpoint, or null (also for a malformed id or another org's endpoint). */
 export async function findWebhookEndpoint(
