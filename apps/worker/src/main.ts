@@ -24,8 +24,8 @@ import {
   type RequestJobProcessor,
   type RunOutcome,
 } from "./processors/request-job.processor";
-import { enrichCreatedRecords } from "./upsert/enrich-created-records";
 import { createWebhookDeliveryProcessor } from "./processors/webhook-delivery.processor";
+import { enrichCreatedRecords } from "./upsert/enrich-created-records";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
 import { startWebhookOutbox } from "./webhook-outbox";
 import { deliverWebhook } from "./webhooks/deliver-webhook";

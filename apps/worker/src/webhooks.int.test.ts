@@ -1,7 +1,13 @@
 import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { emitWebhookEvent } from "@upsert/db";
-import { type HttpStandIn, type RecordedRequest, startAppProcess, startHttpStandIn, waitFor } from "@upsert/testing";
+import {
+  type HttpStandIn,
+  type RecordedRequest,
+  startAppProcess,
+  startHttpStandIn,
+  waitFor,
+} from "@upsert/testing";
 import { verifyWebhook } from "@upsert/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack } from "./testing/start-stack";
@@ -25,7 +31,12 @@ const webhookEnv = {
 beforeAll(async () => {
   stack = await startStack({
     workers: 1,
-    workerEnv: { ...webhookEnv, ENRICHMENT_LATENCY_MS: "50", JOB_LOCK_MS: "2000", STALLED_INTERVAL_MS: "1000" },
+    workerEnv: {
+      ...webhookEnv,
+      ENRICHMENT_LATENCY_MS: "50",
+      JOB_LOCK_MS: "2000",
+      STALLED_INTERVAL_MS: "1000",
+    },
     apiEnv: { WEBHOOK_ALLOW_PRIVATE: "true" },
   });
 }, 60_000);
@@ -42,7 +53,13 @@ interface Received {
   event: { type: string; timestamp: string; data: Record<string, unknown> };
 }
 
-type Webhook = { id: string; secret: string; status: string; disabled_reason: string | null; links: { self: string; deliveries: string } };
+type Webhook = {
+  id: string;
+  secret: string;
+  status: string;
+  disabled_reason: string | null;
+  links: { self: string; deliveries: string };
+};
 
 /** A receiver that verifies each request with the secret it is given and answers with `answer`. */
 async function startReceiver(answer: (attempt: number, res: ServerResponse) => Promise<void> | void) {
@@ -91,7 +108,8 @@ async function deleteWebhook(webhook: Webhook) {
   expect(res.status).toBe(204);
 }
 
-const deliveriesOf = (endpointId: string) => stack.db.prisma.webhookDelivery.findMany({ where: { endpointId } });
+const deliveriesOf = (endpointId: string) =>
+  stack.db.prisma.webhookDelivery.findMany({ where: { endpointId } });
 
 describe("completion webhooks", () => {
   it("delivers every event signed, retrying through 5xx and timeouts with the same webhook-id", async () => {
@@ -103,14 +121,20 @@ describe("completion webhooks", () => {
         res.writeHead(200).end();
       } else res.writeHead(200).end("ok");
     });
-    const webhook = await createWebhook(`${receiver.url}/hooks`, ["job.succeeded", "job.failed", "contact.enriched"]);
+    const webhook = await createWebhook(`${receiver.url}/hooks`, [
+      "job.succeeded",
+      "job.failed",
+      "contact.enriched",
+    ]);
     useSecret(webhook.secret);
 
     const emails = Array.from({ length: 8 }, (_, i) => `hook${i}@initech.com`);
     const jobs = await Promise.all(emails.map((email) => stack.put({ email, first_name: "Hook" })));
     await Promise.all(jobs.map((job) => stack.finished(job.jobId)));
     // A create of a person who exists fails (conflict): job.failed.
-    const conflict = await stack.call<{ data: { job_id: string } }>("POST", "/v1/contacts", { email: emails[0] });
+    const conflict = await stack.call<{ data: { job_id: string } }>("POST", "/v1/contacts", {
+      email: emails[0],
+    });
     expect(conflict.status).toBe(202);
     const failedJob = await stack.finished(conflict.body.data.job_id);
     expect(failedJob.status).toBe("failed");
@@ -152,11 +176,20 @@ describe("completion webhooks", () => {
     const failed = events.find((e) => e?.type === "job.failed");
     expect(failed?.data).toMatchObject({ status: "failed", error: { code: "conflict" } });
     const enriched = events.find((e) => e?.type === "contact.enriched");
-    expect(enriched?.data).toMatchObject({ contact_id: expect.any(String), contact: { email: expect.any(String) } });
+    expect(enriched?.data).toMatchObject({
+      contact_id: expect.any(String),
+      contact: { email: expect.any(String) },
+    });
 
     // The delivery records, paginated as Monaco's lists.
     const page = await stack.call<{
-      data: { webhook_id: string; status: string; attempts: number; last_response_code: number; event_type: string }[];
+      data: {
+        webhook_id: string;
+        status: string;
+        attempts: number;
+        last_response_code: number;
+        event_type: string;
+      }[];
       pagination: { page: number; page_size: number; total_count: number; total_pages: number };
     }>("GET", `${webhook.links.deliveries}?page=2&page_size=5`);
     expect(page.status).toBe(200);
@@ -204,10 +237,22 @@ describe("completion webhooks", () => {
     });
     const webhook = await createWebhook(receiver.url, ["batch.finished"]);
     useSecret(webhook.secret);
-    const data = { id: "0193a7c2-0000-7000-8000-000000000001", status: "succeeded", counts: { succeeded: 2 } };
-    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "batch.finished", data })).toBe(1);
-    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "job.failed", data: {} })).toBe(0);
-    await waitFor(() => received.length === 1, { timeoutMs: 10_000, intervalMs: 50, message: "batch.finished not delivered" });
+    const data = {
+      id: "0193a7c2-0000-7000-8000-000000000001",
+      status: "succeeded",
+      counts: { succeeded: 2 },
+    };
+    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "batch.finished", data })).toBe(
+      1,
+    );
+    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "job.failed", data: {} })).toBe(
+      0,
+    );
+    await waitFor(() => received.length === 1, {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      message: "batch.finished not delivered",
+    });
     expect(received[0]).toMatchObject({ verified: true, event: { type: "batch.finished", data } });
     await deleteWebhook(webhook);
   }, 30_000);
@@ -229,7 +274,8 @@ describe("completion webhooks", () => {
     stack.workers.push(stalled);
     const { jobId } = await stack.put({ email: "crash@initech.com" });
     await waitFor(
-      async () => (await stack.db.prisma.intakeRequest.findUnique({ where: { id: jobId } }))?.status === "succeeded",
+      async () =>
+        (await stack.db.prisma.intakeRequest.findUnique({ where: { id: jobId } }))?.status === "succeeded",
       { timeoutMs: 20_000, intervalMs: 50, message: "the write never committed" },
     );
     const [outboxRow] = await deliveriesOf(webhook.id);
@@ -238,8 +284,16 @@ describe("completion webhooks", () => {
     expect(received).toHaveLength(0);
 
     stack.startWorker();
-    await waitFor(() => received.length === 1, { timeoutMs: 20_000, intervalMs: 50, message: "the event was lost with its worker" });
-    expect(received[0]).toMatchObject({ verified: true, id: `msg_${outboxRow?.eventId}`, event: { type: "job.succeeded", data: { id: jobId } } });
+    await waitFor(() => received.length === 1, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "the event was lost with its worker",
+    });
+    expect(received[0]).toMatchObject({
+      verified: true,
+      id: `msg_${outboxRow?.eventId}`,
+      event: { type: "job.succeeded", data: { id: jobId } },
+    });
     await waitFor(async () => (await deliveriesOf(webhook.id))[0]?.status === "succeeded", {
       timeoutMs: 5_000,
       intervalMs: 50,

@@ -45,7 +45,10 @@ export interface WebhookDeliveryProducer {
   close(): Promise<void>;
 }
 
-export function createWebhookDeliveryProducer(options: { connection: Redis; prefix: string }): WebhookDeliveryProducer {
+export function createWebhookDeliveryProducer(options: {
+  connection: Redis;
+  prefix: string;
+}): WebhookDeliveryProducer {
   const queue = new Queue<WebhookDeliveryPayload>(deliverWebhookJob.queue, {
     connection: options.connection,
     prefix: options.prefix,
@@ -60,7 +63,11 @@ export function createWebhookDeliveryProducer(options: { connection: Redis; pref
       deliveries.map((delivery) => ({
         name: deliverWebhookJob.name,
         data: webhookDeliveryPayloadSchema.parse({ v: 1, deliveryId: delivery.id, orgId: delivery.orgId }),
-        opts: { ...deliverWebhookJob.options, jobId: delivery.id, delay: Math.max(0, delivery.dueAt.getTime() - now) },
+        opts: {
+          ...deliverWebhookJob.options,
+          jobId: delivery.id,
+          delay: Math.max(0, delivery.dueAt.getTime() - now),
+        },
       })),
     );
   };

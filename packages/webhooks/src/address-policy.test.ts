@@ -42,6 +42,8 @@ describe("findUrlProblem", () => {
   });
 
   it("refuses a host that does not resolve", async () => {
-    expect(await findUrlProblem("https://no-such-host.invalid/hook", { allowPrivate: true })).toMatch(/does not resolve/);
+    expect(await findUrlProblem("https://no-such-host.invalid/hook", { allowPrivate: true })).toMatch(
+      /does not resolve/,
+    );
   });
 });

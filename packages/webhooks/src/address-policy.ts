@@ -18,7 +18,10 @@ export function isPublicAddress(address: string): boolean {
  * agent checks the address it connects to again, so a name that later resolves elsewhere (DNS
  * rebinding) is refused at delivery time too.
  */
-export async function findUrlProblem(url: string, options: { allowPrivate: boolean }): Promise<string | null> {
+export async function findUrlProblem(
+  url: string,
+  options: { allowPrivate: boolean },
+): Promise<string | null> {
   const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
   let addresses: { address: string }[];
   try {

@@ -1,5 +1,5 @@
 export { findUrlProblem, isPublicAddress } from "./address-policy";
-export { createWebhookSender, type WebhookSendOutcome, type WebhookSender } from "./send-webhook";
-export { signWebhook, type SignedWebhookHeaders, verifyWebhook } from "./sign-webhook";
 export { nextAttemptAt, type RetrySchedule } from "./retry-schedule";
+export { createWebhookSender, type WebhookSender, type WebhookSendOutcome } from "./send-webhook";
+export { type SignedWebhookHeaders, signWebhook, verifyWebhook } from "./sign-webhook";
 export { generateWebhookSecret } from "./webhook-secret";

@@ -8,7 +8,9 @@ const at = (ms: number) => new Date(createdAt.getTime() + ms);
 describe("nextAttemptAt", () => {
   it("doubles the delay after each failed attempt, up to the cap", () => {
     const delays = [1, 2, 3, 4, 10].map(
-      (attempts) => (nextAttemptAt(schedule, { attempts, createdAt, now: at(0) }, () => 0.999999)?.getTime() ?? 0) - createdAt.getTime(),
+      (attempts) =>
+        (nextAttemptAt(schedule, { attempts, createdAt, now: at(0) }, () => 0.999999)?.getTime() ?? 0) -
+        createdAt.getTime(),
     );
     expect(delays.map((d) => Math.round(d))).toEqual([1_000, 2_000, 4_000, 8_000, 60_000]);
   });
@@ -18,7 +20,11 @@ describe("nextAttemptAt", () => {
     const high = nextAttemptAt(schedule, { attempts: 3, createdAt, now: at(0) }, () => 0.999999);
     expect(low?.getTime()).toBe(createdAt.getTime() + 2_000);
     expect(Math.round((high?.getTime() ?? 0) - createdAt.getTime())).toBe(4_000);
-    const drawn = new Set(Array.from({ length: 20 }, () => nextAttemptAt(schedule, { attempts: 3, createdAt, now: at(0) })?.getTime()));
+    const drawn = new Set(
+      Array.from({ length: 20 }, () =>
+        nextAttemptAt(schedule, { attempts: 3, createdAt, now: at(0) })?.getTime(),
+      ),
+    );
     expect(drawn.size).toBeGreaterThan(1);
   });
 

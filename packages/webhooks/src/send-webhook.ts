@@ -60,7 +60,11 @@ export function createWebhookSender(options: { timeoutMs: number; allowPrivate: 
             });
             res.on("error", () => undefined);
             res.on("close", () =>
-              settle(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` }),
+              settle(
+                status >= 200 && status < 300
+                  ? { ok: true, status }
+                  : { ok: false, status, error: `HTTP ${status}` },
+              ),
             );
             res.resume();
           },

@@ -5,7 +5,11 @@ import { generateWebhookSecret } from "./webhook-secret";
 
 describe("signWebhook", () => {
   const secret = generateWebhookSecret();
-  const body = JSON.stringify({ type: "job.succeeded", timestamp: "2026-12-02T05:00:00.000Z", data: { id: "x" } });
+  const body = JSON.stringify({
+    type: "job.succeeded",
+    timestamp: "2026-12-02T05:00:00.000Z",
+    data: { id: "x" },
+  });
   const timestamp = new Date();
 
   it("signs as the Standard Webhooks specification says: v1,base64(HMAC-SHA256(key, id.timestamp.body))", () => {

@@ -11,7 +11,12 @@ export interface SignedWebhookHeaders {
  * HMAC-SHA256 of `<id>.<timestamp>.<body>` keyed by the secret's decoded bytes. The id stays the
  * same across retries; the timestamp is the attempt's, so receivers can refuse stale replays.
  */
-export function signWebhook(input: { secret: string; id: string; timestamp: Date; body: string }): SignedWebhookHeaders {
+export function signWebhook(input: {
+  secret: string;
+  id: string;
+  timestamp: Date;
+  body: string;
+}): SignedWebhookHeaders {
   const seconds = Math.floor(input.timestamp.getTime() / 1_000);
   return {
     "webhook-id": input.id,

@@ -56,7 +56,9 @@ describe("queue dashboard at /admin/queues", () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/Path=\/admin\/queues/);
     const cookiePair = cookie.split(";")[0] ?? "";
-    const queues = await withDashboard.call("GET", "/admin/queues/api/queues", { headers: { cookie: cookiePair } });
+    const queues = await withDashboard.call("GET", "/admin/queues/api/queues", {
+      headers: { cookie: cookiePair },
+    });
     expect(queues.status).toBe(200);
     const wrongCookie = await withDashboard.call("GET", "/admin/queues/api/queues", {
       headers: { cookie: "upsert_admin_token=nope" },

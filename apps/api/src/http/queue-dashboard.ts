@@ -49,7 +49,10 @@ function requireAdminToken(adminToken: string): RequestHandler {
       res.redirect(303, `${req.baseUrl}${req.path === "/" ? "" : req.path}` || queueDashboardPath);
       return;
     }
-    if (isAdminToken(bearer, adminToken) || isAdminToken(cookieValue(req.get("cookie"), cookieName), adminToken)) {
+    if (
+      isAdminToken(bearer, adminToken) ||
+      isAdminToken(cookieValue(req.get("cookie"), cookieName), adminToken)
+    ) {
       next();
       return;
     }

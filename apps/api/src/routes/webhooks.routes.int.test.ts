@@ -13,10 +13,18 @@ let otherKey: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const options = { databaseUrl: database.url, redisUrl: "redis://127.0.0.1:6379", queuePrefix: uniqueQueuePrefix() };
+  const options = {
+    databaseUrl: database.url,
+    redisUrl: "redis://127.0.0.1:6379",
+    queuePrefix: uniqueQueuePrefix(),
+  };
   api = await startTestApi(options);
   // As production runs it: WEBHOOK_ALLOW_PRIVATE unset.
-  publicApi = await startTestApi({ ...options, queuePrefix: uniqueQueuePrefix(), webhookAllowPrivate: false });
+  publicApi = await startTestApi({
+    ...options,
+    queuePrefix: uniqueQueuePrefix(),
+    webhookAllowPrivate: false,
+  });
   key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
   otherKey = (await createOrganization(api.db.prisma, { name: "Other" })).apiKey.secret;
 });
@@ -38,11 +46,15 @@ type Webhook = {
   links: { self: string; deliveries: string };
 };
 
-const create = (body: unknown, on = api, withKey = key) => on.call("POST", "/v1/webhooks", { key: withKey, body });
+const create = (body: unknown, on = api, withKey = key) =>
+  on.call("POST", "/v1/webhooks", { key: withKey, body });
 
 describe("POST /v1/webhooks", () => {
   it("creates a webhook: 201, Location, and a whsec_ signing secret shown only in this answer", async () => {
-    const res = await create({ url: "http://127.0.0.1:9/hooks", events: ["job.failed", "job.succeeded", "job.failed"] });
+    const res = await create({
+      url: "http://127.0.0.1:9/hooks",
+      events: ["job.failed", "job.succeeded", "job.failed"],
+    });
     expect(res.status).toBe(201);
     const { data } = res.body as { data: Webhook };
     expect(data).toMatchObject({
@@ -56,7 +68,13 @@ describe("POST /v1/webhooks", () => {
 
     const read = await api.call("GET", data.links.self, { key });
     expect(read.status).toBe(200);
-    expect((read.body as { data: Webhook }).data).toEqual({ ...data, secret: undefined, failing_since: null, disabled_at: null, created_at: expect.any(String) });
+    expect((read.body as { data: Webhook }).data).toEqual({
+      ...data,
+      secret: undefined,
+      failing_since: null,
+      disabled_at: null,
+      created_at: expect.any(String),
+    });
     expect(read.text).not.toContain(data.secret);
     const list = await api.call("GET", "/v1/webhooks", { key });
     expect(list.text).not.toContain(data.secret);
@@ -70,15 +88,21 @@ describe("POST /v1/webhooks", () => {
     ["cloud metadata (link-local)", "http://169.254.169.254/latest/meta-data/"],
     ["private", "https://10.0.0.5/hook"],
     ["private", "https://192.168.1.20/hook"],
-  ])("refuses a %s address with 422 when private addresses are not allowed, storing nothing", async (_kind, url) => {
-    const before = await api.db.prisma.webhookEndpoint.count();
-    const res = await create({ url, events: ["job.succeeded"] }, publicApi);
-    expect(res.status).toBe(422);
-    const { error } = res.body as ErrorBody;
-    expect(error.code).toBe("unprocessable_entity");
-    expect(error.details?.[0]).toMatchObject({ path: "url", message: expect.stringMatching(/private or link-local/) });
-    expect(await api.db.prisma.webhookEndpoint.count()).toBe(before);
-  });
+  ])(
+    "refuses a %s address with 422 when private addresses are not allowed, storing nothing",
+    async (_kind, url) => {
+      const before = await api.db.prisma.webhookEndpoint.count();
+      const res = await create({ url, events: ["job.succeeded"] }, publicApi);
+      expect(res.status).toBe(422);
+      const { error } = res.body as ErrorBody;
+      expect(error.code).toBe("unprocessable_entity");
+      expect(error.details?.[0]).toMatchObject({
+        path: "url",
+        message: expect.stringMatching(/private or link-local/),
+      });
+      expect(await api.db.prisma.webhookEndpoint.count()).toBe(before);
+    },
+  );
 
   it("names every problem of a malformed body", async () => {
     const res = await create({ url: "ftp://example.com/x", events: ["job.done"], extra: 1 });
@@ -91,7 +115,9 @@ describe("POST /v1/webhooks", () => {
 
 describe("GET and DELETE /v1/webhooks/{id}", () => {
   it("hides other organisations' webhooks and deletes with 204", async () => {
-    const { data } = (await create({ url: "http://127.0.0.1:9/x", events: ["contact.enriched"] })).body as { data: Webhook };
+    const { data } = (await create({ url: "http://127.0.0.1:9/x", events: ["contact.enriched"] })).body as {
+      data: Webhook;
+    };
     expect((await api.call("GET", data.links.self, { key: otherKey })).status).toBe(404);
     expect((await api.call("DELETE", data.links.self, { key: otherKey })).status).toBe(404);
     expect((await api.call("GET", "/v1/webhooks/not-a-uuid", { key })).status).toBe(404);
@@ -101,7 +127,9 @@ describe("GET and DELETE /v1/webhooks/{id}", () => {
   });
 
   it("lists deliveries as a Monaco list, and refuses a bad page size", async () => {
-    const { data } = (await create({ url: "http://127.0.0.1:9/y", events: ["job.failed"] })).body as { data: Webhook };
+    const { data } = (await create({ url: "http://127.0.0.1:9/y", events: ["job.failed"] })).body as {
+      data: Webhook;
+    };
     const res = await api.call("GET", `${data.links.deliveries}?page=1&page_size=10`, { key });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({

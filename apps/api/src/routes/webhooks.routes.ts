@@ -72,7 +72,8 @@ export function createWebhooksRouter(deps: WebhooksDeps): Router {
   });
 
   router.delete("/v1/webhooks/:id", async (req, res) => {
-    if (!(await deleteWebhookEndpoint(deps.prisma, authOf(res.locals).orgId, req.params.id))) throw noSuchWebhook();
+    if (!(await deleteWebhookEndpoint(deps.prisma, authOf(res.locals).orgId, req.params.id)))
+      throw noSuchWebhook();
     req.log.info({ webhookId: req.params.id }, "webhook deleted");
     res.status(204).end();
   });

@@ -18,7 +18,10 @@ export async function createWebhook(
   request: CreateWebhookRequest,
 ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
   const problem = await findUrlProblem(request.url, { allowPrivate: deps.webhookAllowPrivate });
-  if (problem) throw new DomainError("unprocessable_entity", "The webhook URL cannot be used.", [{ path: "url", message: problem }]);
+  if (problem)
+    throw new DomainError("unprocessable_entity", "The webhook URL cannot be used.", [
+      { path: "url", message: problem },
+    ]);
   const secret = generateWebhookSecret();
   const endpoint = await createWebhookEndpoint(deps.prisma, orgId, { ...request, secret });
   return { endpoint, secret };

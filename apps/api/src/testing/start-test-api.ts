@@ -106,7 +106,9 @@ export async function startTestApi(options: {
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
     webhookAllowPrivate: options.webhookAllowPrivate ?? true,
     queueDashboard:
-      dashboardQueues && options.adminToken ? { queues: dashboardQueues, adminToken: options.adminToken } : undefined,
+      dashboardQueues && options.adminToken
+        ? { queues: dashboardQueues, adminToken: options.adminToken }
+        : undefined,
   });
   const server = createHttpServer(app, {
     ...httpServerLimitsOf(apiEnvSchema.parse({})),

@@ -27,13 +27,20 @@ export async function deliverWebhook(deps: DeliverWebhookDeps, deliveryId: strin
   if (work.status !== "pending") return { kind: "done", status: work.status };
   const log = deps.logger.child({ deliveryId, endpointId: work.endpoint.id, webhookId: work.eventId });
   const body = JSON.stringify(work.payload);
-  const headers = signWebhook({ secret: work.endpoint.secret, id: `msg_${work.eventId}`, timestamp: new Date(), body });
+  const headers = signWebhook({
+    secret: work.endpoint.secret,
+    id: `msg_${work.eventId}`,
+    timestamp: new Date(),
+    body,
+  });
   const outcome =
     work.endpoint.status === "active"
       ? await deps.sender.send({ url: work.endpoint.url, headers: { ...headers }, body })
       : ({ ok: false, status: null, error: "endpoint disabled" } as const);
   const now = new Date();
-  const next = outcome.ok ? null : nextAttemptAt(deps.schedule, { attempts: work.attempts + 1, createdAt: work.createdAt, now });
+  const next = outcome.ok
+    ? null
+    : nextAttemptAt(deps.schedule, { attempts: work.attempts + 1, createdAt: work.createdAt, now });
   const recorded = await recordDeliveryAttempt(deps.pool, {
     deliveryId,
     ok: outcome.ok,
@@ -48,9 +55,15 @@ export async function deliverWebhook(deps: DeliverWebhookDeps, deliveryId: strin
     log.info({ status: outcome.status, attempts: work.attempts + 1 }, "webhook delivered");
     return { kind: "done", status: "succeeded" };
   }
-  log.warn({ status: outcome.status, error: outcome.error, attempts: work.attempts + 1, next }, "webhook attempt failed");
+  log.warn(
+    { status: outcome.status, error: outcome.error, attempts: work.attempts + 1, next },
+    "webhook attempt failed",
+  );
   if (recorded.endpointStatus === "disabled" && work.endpoint.status === "active")
-    log.warn({ endpointId: work.endpoint.id }, "webhook endpoint disabled after failing for the whole window");
+    log.warn(
+      { endpointId: work.endpoint.id },
+      "webhook endpoint disabled after failing for the whole window",
+    );
   if (recorded.deliveryStatus !== "pending" || !next) return { kind: "done", status: "failed" };
   return { kind: "retry", at: next };
 }

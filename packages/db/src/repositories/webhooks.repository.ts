@@ -253,7 +253,10 @@ export async function recordDeliveryAttempt(
     disableAfterMs: number;
   },
 ): Promise<{ deliveryStatus: WebhookDeliveryStatus; endpointStatus: WebhookEndpointStatus } | null> {
-  const rows = await runStatement<{ delivery_status: WebhookDeliveryStatus; endpoint_status: WebhookEndpointStatus }>(
+  const rows = await runStatement<{
+    delivery_status: WebhookDeliveryStatus;
+    endpoint_status: WebhookEndpointStatus;
+  }>(
     db,
     "record_webhook_attempt",
     `SELECT delivery_status, endpoint_status

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { invalidRequestError, validationDetailsOf } from "../errors/validation-error";
 
 /** The events an organisation can subscribe a webhook to (persisted identifiers). */
-export const webhookEventTypes = ["job.succeeded", "job.failed", "batch.finished", "contact.enriched"] as const;
+export const webhookEventTypes = [
+  "job.succeeded",
+  "job.failed",
+  "batch.finished",
+  "contact.enriched",
+] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 export const webhookUrlMaxLength = 2_048;
@@ -10,12 +15,19 @@ export const webhookUrlMaxLength = 2_048;
 const webhookUrlSchema = z
   .string({ error: "url is required and must be a string." })
   .trim()
-  .max(webhookUrlMaxLength, { error: `url must be at most ${webhookUrlMaxLength} characters long.`, abort: true })
+  .max(webhookUrlMaxLength, {
+    error: `url must be at most ${webhookUrlMaxLength} characters long.`,
+    abort: true,
+  })
   .refine(
     (value) => {
       try {
         const url = new URL(value);
-        return (url.protocol === "https:" || url.protocol === "http:") && url.username === "" && url.password === "";
+        return (
+          (url.protocol === "https:" || url.protocol === "http:") &&
+          url.username === "" &&
+          url.password === ""
+        );
       } catch {
         return false;
       }
@@ -59,7 +71,9 @@ const pageNumberSchema = (name: string, max: number) =>
 export const listWebhookDeliveriesQuerySchema = z.object({
   page: pageNumberSchema("page", 1_000_000).default(1),
   page_size: pageNumberSchema("page_size", 500).default(50),
-  status: z.enum(webhookDeliveryStatuses, { error: `status must be one of ${webhookDeliveryStatuses.join(", ")}.` }).optional(),
+  status: z
+    .enum(webhookDeliveryStatuses, { error: `status must be one of ${webhookDeliveryStatuses.join(", ")}.` })
+    .optional(),
 });
 export type ListWebhookDeliveriesQuery = z.infer<typeof listWebhookDeliveriesQuerySchema>;
 
