@@ -13,7 +13,7 @@ CREATE TABLE "webhook_endpoints" (
     "status" TEXT NOT NULL DEFAULT 'active',
     "disabled_reason" TEXT,
     "disabled_at" TIMESTAMPTZ(3),
-    "failing_since" TIMESTAMPTZ(3),
+    "first_failed_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
@@ -136,7 +136,7 @@ CREATE TRIGGER "intake_requests_webhook_events" AFTER UPDATE OF "status", "enric
 
 -- One attempt's outcome, in one statement: the delivery (succeeded, pending with its next attempt,
 -- or failed when `p_next_attempt_at` is null: the retry window is spent) and its endpoint
--- (`failing_since` cleared by a success; an endpoint failing for `p_disable_after` is disabled and
+-- (`first_failed_at` cleared by a success; an endpoint failing for `p_disable_after` is disabled and
 -- its pending deliveries failed). Returns the delivery's status and the endpoint's.
 CREATE FUNCTION record_webhook_attempt(
   p_delivery_id uuid,
@@ -151,7 +151,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
   v_endpoint_id uuid;
-  v_failing_since timestamptz;
+  v_first_failed_at timestamptz;
   v_status text;
 BEGIN
   UPDATE webhook_deliveries
@@ -168,18 +168,18 @@ BEGIN
     RETURN;
   END IF;
   IF p_ok THEN
-    UPDATE webhook_endpoints SET failing_since = NULL, updated_at = p_now
-    WHERE id = v_endpoint_id AND failing_since IS NOT NULL;
+    UPDATE webhook_endpoints SET first_failed_at = NULL, updated_at = p_now
+    WHERE id = v_endpoint_id AND first_failed_at IS NOT NULL;
     RETURN QUERY SELECT v_status, e.status FROM webhook_endpoints e WHERE e.id = v_endpoint_id;
     RETURN;
   END IF;
-  UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, p_now), updated_at = p_now
+  UPDATE webhook_endpoints SET first_failed_at = coalesce(first_failed_at, p_now), updated_at = p_now
   WHERE id = v_endpoint_id
-  RETURNING failing_since INTO v_failing_since;
-  IF p_now - v_failing_since >= p_disable_after THEN
+  RETURNING first_failed_at INTO v_first_failed_at;
+  IF p_now - v_first_failed_at >= p_disable_after THEN
     UPDATE webhook_endpoints
     SET status = 'disabled', disabled_at = p_now,
-        disabled_reason = 'Every delivery failed since ' || webhook_iso_time(v_failing_since)
+        disabled_reason = 'Every delivery failed since ' || webhook_iso_time(v_first_failed_at)
           || ' (last: ' || coalesce('HTTP ' || p_response_code, p_error, 'no answer') || ').'
     WHERE id = v_endpoint_id AND status = 'active';
     UPDATE webhook_deliveries

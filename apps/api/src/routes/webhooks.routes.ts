@@ -25,7 +25,7 @@ export function toWebhookView(endpoint: WebhookEndpointRecord) {
     status: endpoint.status,
     disabled_reason: endpoint.disabledReason,
     disabled_at: endpoint.disabledAt?.toISOString() ?? null,
-    failing_since: endpoint.failingSince?.toISOString() ?? null,
+    failing_since: endpoint.firstFailedAt?.toISOString() ?? null,
     created_at: endpoint.createdAt.toISOString(),
     links: { self: webhookLink(endpoint.id), deliveries: `${webhookLink(endpoint.id)}/deliveries` },
   };

@@ -13,7 +13,7 @@ export interface WebhookEndpointRecord {
   status: WebhookEndpointStatus;
   disabledReason: string | null;
   disabledAt: Date | null;
-  failingSince: Date | null;
+  firstFailedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,7 +40,7 @@ const endpointColumns = {
   status: true,
   disabledReason: true,
   disabledAt: true,
-  failingSince: true,
+  firstFailedAt: true,
   createdAt: true,
   updatedAt: true,
 } as const;
