@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { emitWebhookEvent } from "@upsert/db";
 import {
+  dropQueuePrefix,
   type HttpStandIn,
   type RecordedRequest,
   startAppProcess,
@@ -256,6 +257,39 @@ describe("completion webhooks", () => {
     expect(received[0]).toMatchObject({ verified: true, event: { type: "batch.finished", data } });
     await deleteWebhook(webhook);
   }, 30_000);
+
+  it("re-queues a pending delivery whose job Redis lost, from its Postgres record", async () => {
+    let down = true;
+    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
+      res.writeHead(down ? 503 : 200).end();
+    });
+    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
+    useSecret(webhook.secret);
+    const { jobId } = await stack.put({ email: "lost@initech.com" });
+    await stack.finished(jobId);
+    await waitFor(async () => ((await deliveriesOf(webhook.id))[0]?.attempts ?? 0) >= 2, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      message: "the delivery was never retried",
+    });
+    const logged = () =>
+      stack.workers.filter((w) => w.output().includes("re-enqueued webhook deliveries")).length;
+    const before = logged();
+    // Redis loses everything under this stack's prefix (no AOF, a failover): the delayed retry
+    // job is gone; only the delivery's row in Postgres says it is owed.
+    await dropQueuePrefix(stack.workerEnv.REDIS_URL ?? "", stack.workerEnv.QUEUE_PREFIX ?? "");
+    down = false;
+    await waitFor(async () => (await deliveriesOf(webhook.id))[0]?.status === "succeeded", {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      message: "the delivery whose job Redis lost was never sent",
+    });
+    expect(logged()).toBeGreaterThan(before);
+    const ids = new Set(received.map((r) => r.id));
+    expect(ids.size).toBe(1);
+    expect(received.every((r) => r.verified)).toBe(true);
+    await deleteWebhook(webhook);
+  }, 60_000);
 
   it("delivers an event whose worker was killed after its write committed, before the delivery was queued", async () => {
     const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
