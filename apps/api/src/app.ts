@@ -1,10 +1,12 @@
 import type { Logger } from "@upsert/config";
 import type { Prisma } from "@upsert/db";
+import type { DashboardQueues } from "@upsert/queue";
 import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
 import { installMetrics } from "./http/metrics";
+import { createQueueDashboardRouter, queueDashboardPath } from "./http/queue-dashboard";
 import type { RateLimits } from "./http/rate-limit";
 import { refuseInvalidUtf8 } from "./http/refuse-invalid-utf8";
 import { assignRequestId, serializeRequest } from "./http/request-log";
@@ -17,10 +19,12 @@ import { createHealthRouter, type ReadinessCheck } from "./routes/health.routes"
 import { createJobsRouter } from "./routes/jobs.routes";
 import { createSchemasRouter } from "./routes/schemas.routes";
 import { createTagsRouter } from "./routes/tags.routes";
+import { createWebhooksRouter } from "./routes/webhooks.routes";
 import type { AcceptUpsertDeps } from "./services/accept-upsert";
 import type { AwaitWriteDeps } from "./services/await-write";
+import type { WebhooksDeps } from "./services/webhooks";
 
-export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
+export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps, WebhooksDeps {
   prisma: Prisma;
   logger: Logger;
   authenticator: ApiKeyAuthenticator;
@@ -30,6 +34,8 @@ export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
   listCountLimit: number;
   /** TRUST_PROXY: see apps/api/src/config.ts. */
   trustProxy: boolean | number | string;
+  /** The queue dashboard (ADMIN_TOKEN set): absent, /admin/queues answers 404 like any unknown path. */
+  queueDashboard?: { queues: DashboardQueues; adminToken: string };
 }
 
 export const maxBodyBytes = 256 * 1024;
@@ -56,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createHealthRouter(deps));
   // The API description and its docs page are public, like Monaco's.
   app.use(createDocsRouter());
+  if (deps.queueDashboard) app.use(queueDashboardPath, createQueueDashboardRouter(deps.queueDashboard));
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
   app.use(
     express.json({
@@ -74,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createTagsRouter(deps));
   app.use(createCustomFieldsRouter(deps));
   app.use(createSchemasRouter(deps));
+  app.use(createWebhooksRouter(deps));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -58,6 +58,16 @@ export const apiEnvSchema = z
     LIST_COUNT_LIMIT: positiveIntSchema(10_000),
     /** `Prefer: wait=N` waits at most this many seconds for a write (0: never waits). */
     PREFER_WAIT_MAX_S: z.coerce.number().int().min(0).max(300).default(30),
+    /**
+     * Turns on the queue dashboard at /admin/queues, open only to this token (Bearer header, or
+     * `?token=` once in a browser). Unset: no dashboard (404). At least 16 characters.
+     */
+    ADMIN_TOKEN: z.string().min(16).optional(),
+    /** Test-only: accepts webhook URLs that resolve to loopback, private and link-local addresses. */
+    WEBHOOK_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

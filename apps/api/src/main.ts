@@ -5,6 +5,7 @@ import { createDb, createIntakeRecorder } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
 import {
   closeRedis,
+  createDashboardQueues,
   createJobProducer,
   createRedis,
   createRequestWrittenListener,
@@ -28,6 +29,11 @@ const subscriber = createRedis(env.REDIS_URL, "subscriber");
 subscriber.on("error", (err) => logger.warn({ err: err.message }, "redis subscriber connection error"));
 const written = createRequestWrittenListener({ subscriber, prefix: env.QUEUE_PREFIX });
 
+// The dashboard's queues read through the producer connection; only built when it is turned on.
+const dashboardQueues = env.ADMIN_TOKEN
+  ? createDashboardQueues({ connection: redis, prefix: env.QUEUE_PREFIX })
+  : undefined;
+
 const app = createApp({
   prisma: db.prisma,
   intake: createIntakeRecorder(db.pool, {
@@ -43,6 +49,9 @@ const app = createApp({
   trustProxy: env.TRUST_PROXY,
   defaultPhoneRegion: env.DEFAULT_PHONE_REGION as CountryCode,
   listCountLimit: env.LIST_COUNT_LIMIT,
+  webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+  queueDashboard:
+    dashboardQueues && env.ADMIN_TOKEN ? { queues: dashboardQueues, adminToken: env.ADMIN_TOKEN } : undefined,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
   rateLimits: createRateLimits({
     redis,
@@ -82,7 +91,7 @@ shutdown.add("http server", async () => {
   server.closeIdleConnections();
   await closed;
 });
-shutdown.add("queue producer", () => producer.close());
+shutdown.add("queue producer", () => Promise.all([producer.close(), dashboardQueues?.close()]));
 shutdown.add("redis", () => Promise.all([closeRedis(redis), closeRedis(subscriber)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

@@ -75,6 +75,24 @@ export const workerEnvSchema = z
       .int()
       .min(0)
       .default(24 * 3_600_000),
+    /** Webhook deliveries one process sends at once (mostly waiting on receivers). */
+    WEBHOOK_CONCURRENCY: positiveIntSchema(20),
+    /** A receiver must answer an attempt within this long, or the attempt failed. */
+    WEBHOOK_TIMEOUT_MS: positiveIntSchema(10_000),
+    /** How often each worker process looks for new deliveries in the outbox (Postgres). */
+    WEBHOOK_POLL_INTERVAL_MS: positiveIntSchema(500),
+    /** Retry schedule: first delay, doubled after each failed attempt (with jitter), up to the max. */
+    WEBHOOK_RETRY_BASE_MS: positiveIntSchema(5_000),
+    WEBHOOK_RETRY_MAX_DELAY_MS: positiveIntSchema(3_600_000),
+    /** A delivery is attempted for this long after its event, then recorded as failed. */
+    WEBHOOK_RETRY_WINDOW_MS: positiveIntSchema(86_400_000),
+    /** An endpoint whose every attempt failed for this long is disabled. */
+    WEBHOOK_DISABLE_AFTER_MS: positiveIntSchema(86_400_000),
+    /** Test-only: lets deliveries reach loopback, private and link-local addresses. */
+    WEBHOOK_ALLOW_PRIVATE: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true"),
     DATABASE_POOL_SIZE: positiveIntSchema(20),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(30_000),
     /**

@@ -5,11 +5,13 @@ import {
   closeRedis,
   createJobProducer,
   createRedis,
+  createWebhookDeliveryProducer,
+  deliverWebhookJob,
   enrichContactJob,
-  type RequestJobSpec,
   upsertContactJob,
 } from "@upsert/queue";
-import { Worker } from "bullmq";
+import { createWebhookSender } from "@upsert/webhooks";
+import { type Processor, Worker } from "bullmq";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
 import { purgeCachedAnswers } from "./enrichment-cache";
@@ -22,8 +24,11 @@ import {
   type RequestJobProcessor,
   type RunOutcome,
 } from "./processors/request-job.processor";
+import { createWebhookDeliveryProcessor } from "./processors/webhook-delivery.processor";
 import { enrichCreatedRecords } from "./upsert/enrich-created-records";
 import { processUpsertRequest } from "./upsert/process-upsert-request";
+import { startWebhookOutbox } from "./webhook-outbox";
+import { deliverWebhook } from "./webhooks/deliver-webhook";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
 const logger = createLogger({ name: "worker", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
@@ -36,6 +41,10 @@ for (const redis of [workerRedis, producerRedis]) {
 const queueOptions = { connection: producerRedis, prefix: env.QUEUE_PREFIX };
 const upsertProducer = createJobProducer(upsertContactJob, queueOptions);
 const enrichmentProducer = createJobProducer(enrichContactJob, queueOptions);
+const webhookSender = createWebhookSender({
+  timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+  allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+});
 const provider = createEnrichmentProvider(env, logger, producerRedis);
 const budget = createOrgBudget({
   redis: producerRedis,
@@ -43,12 +52,14 @@ const budget = createOrgBudget({
   limit: env.ENRICHMENT_ORG_BUDGET,
   windowS: env.ENRICHMENT_ORG_BUDGET_WINDOW_S,
 });
+const webhookProducer = createWebhookDeliveryProducer(queueOptions);
 const metrics = createWorkerMetrics({
   prisma: db.prisma,
   provider,
   queues: [
     { name: upsertContactJob.queue, producer: upsertProducer },
     { name: enrichContactJob.queue, producer: enrichmentProducer },
+    { name: deliverWebhookJob.queue, producer: webhookProducer },
   ],
 });
 const metricsServer = await startMetricsServer(metrics.registry, {
@@ -107,8 +118,31 @@ const enrichmentProcessor = createRequestJobProcessor({
     ),
 });
 
-function startWorker(spec: RequestJobSpec, processor: RequestJobProcessor, concurrency: number): Worker {
-  const worker = new Worker(spec.queue, processor.process, {
+/** Webhook deliveries: one attempt per run, the next one scheduled as a delay. */
+const webhookProcessor = createWebhookDeliveryProcessor({
+  deliver: (deliveryId) =>
+    deliverWebhook(
+      {
+        pool: db.pool,
+        sender: webhookSender,
+        logger,
+        schedule: {
+          baseDelayMs: env.WEBHOOK_RETRY_BASE_MS,
+          maxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS,
+          windowMs: env.WEBHOOK_RETRY_WINDOW_MS,
+        },
+        disableAfterMs: env.WEBHOOK_DISABLE_AFTER_MS,
+      },
+      deliveryId,
+    ),
+});
+
+function startWorker(
+  spec: { queue: string },
+  processor: Pick<RequestJobProcessor, "process"> & Partial<Pick<RequestJobProcessor, "abandonLostRuns">>,
+  concurrency: number,
+): Worker {
+  const worker = new Worker(spec.queue, processor.process as Processor, {
     connection: workerRedis,
     prefix: env.QUEUE_PREFIX,
     concurrency,
@@ -129,14 +163,15 @@ function startWorker(spec: RequestJobSpec, processor: RequestJobProcessor, concu
   // on another worker: its run here must stop before it writes (see writeUpsert).
   worker.on("lockRenewalFailed", (jobIds) => {
     processor
-      .abandonLostRuns(jobIds, (id) => producerRedis.get(`${env.QUEUE_PREFIX}:${spec.queue}:${id}:lock`))
-      .catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
+      .abandonLostRuns?.(jobIds, (id) => producerRedis.get(`${env.QUEUE_PREFIX}:${spec.queue}:${id}:lock`))
+      ?.catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
   });
   return worker;
 }
 const workers = [
   startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY),
   startWorker(enrichContactJob, enrichmentProcessor, env.ENRICHMENT_CONCURRENCY),
+  startWorker(deliverWebhookJob, { process: webhookProcessor }, env.WEBHOOK_CONCURRENCY),
 ];
 if (env.UNSAFE_BREAK_FOR_TESTS)
   logger.error({ break: env.UNSAFE_BREAK_FOR_TESTS }, "UNSAFE_BREAK_FOR_TESTS is set: guarantees are OFF");
@@ -147,6 +182,15 @@ const dispatcher = startDispatcher({
   enrichmentProducer,
   logger,
   intervalMs: env.DISPATCH_INTERVAL_MS,
+  minAgeMs: env.DISPATCH_MIN_AGE_MS,
+  retentionMs: env.JOB_RETENTION_DAYS * 86_400_000,
+});
+const webhookOutbox = startWebhookOutbox({
+  pool: db.pool,
+  producer: webhookProducer,
+  logger,
+  pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+  repairIntervalMs: env.DISPATCH_INTERVAL_MS,
   minAgeMs: env.DISPATCH_MIN_AGE_MS,
   retentionMs: env.JOB_RETENTION_DAYS * 86_400_000,
 });
@@ -172,13 +216,16 @@ logger.info(
 const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
 // Worker.close() stops taking jobs and waits for active ones to finish.
 shutdown.add("workers", () => Promise.all(workers.map((worker) => worker.close())));
-shutdown.add("dispatcher", () => dispatcher.stop());
+shutdown.add("dispatcher", () => Promise.all([dispatcher.stop(), webhookOutbox.stop()]));
 shutdown.add("metrics", () => new Promise<void>((resolve) => metricsServer.server.close(() => resolve())));
 shutdown.add("provider stats", async () => {
   clearInterval(statsTimer);
   logProviderStats();
 });
-shutdown.add("queue producers", () => Promise.all([upsertProducer.close(), enrichmentProducer.close()]));
+shutdown.add("queue producers", async () => {
+  await Promise.all([upsertProducer.close(), enrichmentProducer.close(), webhookProducer.close()]);
+  webhookSender.close();
+});
 shutdown.add("redis", () => Promise.all([closeRedis(workerRedis), closeRedis(producerRedis)]));
 shutdown.add("database", () => db.close());
 shutdown.listen();

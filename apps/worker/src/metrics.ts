@@ -25,7 +25,7 @@ const breakerValues: Record<BreakerState, number> = { closed: 0, "half-open": 1,
 export function createWorkerMetrics(deps: {
   prisma: Prisma;
   provider: { stats(): ProviderStats };
-  queues: { name: string; producer: JobProducer }[];
+  queues: { name: string; producer: Pick<JobProducer, "countByState"> }[];
 }): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -112,6 +112,25 @@ export {
   releaseLease,
 } from "./repositories/request-ordering.repository";
 export { createTag, deleteTag, findTag, listTags, updateTag } from "./repositories/tags.repository";
+export {
+  claimUnqueuedDeliveries,
+  createWebhookEndpoint,
+  type DeliveryWork,
+  deleteWebhookEndpoint,
+  emitWebhookEvent,
+  findPendingDeliveries,
+  findWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  loadDeliveryWork,
+  purgeFinishedDeliveries,
+  type QueuedDelivery,
+  recordDeliveryAttempt,
+  type WebhookDeliveryRecord,
+  type WebhookDeliveryStatus,
+  type WebhookEndpointRecord,
+  type WebhookEndpointStatus,
+} from "./repositories/webhooks.repository";
 export type { AccountRow, ContactRow } from "./statements/records";
 export {
   type OrderedWrite,

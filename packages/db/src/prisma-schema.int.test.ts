@@ -355,6 +355,9 @@ describe("schema", () => {
           "contacts_org_id_updated_at_id_idx",
           "accounts_org_id_created_at_id_idx",
           "accounts_org_id_updated_at_id_idx",
+          "webhook_endpoints_org_id_idx",
+          "webhook_deliveries_seq_key",
+          "webhook_deliveries_endpoint_id_created_at_idx",
         ]),
       );
       const definition = (name: string) => rows.find((row) => row.indexname === name)?.indexdef;
@@ -364,6 +367,12 @@ describe("schema", () => {
       );
       expect(definition("intake_requests_finished_at_idx")).toMatch(
         /\(finished_at\) WHERE \(finished_at IS NOT NULL\)/,
+      );
+      expect(definition("webhook_deliveries_unqueued_idx")).toMatch(
+        /\(seq\) WHERE \(\(status = 'pending'::text\) AND \(enqueued_at IS NULL\)\)/,
+      );
+      expect(definition("webhook_deliveries_pending_idx")).toMatch(
+        /\(seq\) WHERE \(status = 'pending'::text\)/,
       );
       expect(names).not.toContain("intake_requests_identity_keys_idx");
       // Replaced by (tag_id, contact_id), which serves what it served.
@@ -427,5 +436,47 @@ describe("schema", () => {
       data: { name: "test", holder: "me", expiresAt: new Date(Date.now() + 1_000) },
     });
     expect(lease).toMatchObject({ name: "test", holder: "me" });
+  });
+
+  it("stores webhooks and their deliveries, refuses unknown statuses, and forgets them with the org", async () => {
+    const { prisma } = db;
+    const org = await createOrganization("Hooks");
+    const endpoint = await prisma.webhookEndpoint.create({
+      data: {
+        id: randomUUID(),
+        orgId: org.id,
+        url: "https://example.com/h",
+        events: ["job.failed"],
+        secret: "whsec_x",
+      },
+    });
+    expect(endpoint).toMatchObject({ status: "active", disabledReason: null, firstFailedAt: null });
+    const delivery = await prisma.webhookDelivery.create({
+      data: {
+        id: randomUUID(),
+        endpointId: endpoint.id,
+        orgId: org.id,
+        eventId: randomUUID(),
+        eventType: "job.failed",
+        payload: { type: "job.failed", timestamp: "2026-12-03T00:00:00.000Z", data: {} },
+        nextAttemptAt: new Date(),
+      },
+    });
+    expect(delivery).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      enqueuedAt: null,
+      lastResponseCode: null,
+    });
+    expect(typeof delivery.seq).toBe("bigint");
+    await expect(
+      prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { status: "paused" } }),
+    ).rejects.toThrow();
+    await expect(
+      prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { status: "lost" } }),
+    ).rejects.toThrow();
+    await prisma.organization.delete({ where: { id: org.id } });
+    expect(await prisma.webhookEndpoint.count({ where: { id: endpoint.id } })).toBe(0);
+    expect(await prisma.webhookDelivery.count({ where: { id: delivery.id } })).toBe(0);
   });
 });

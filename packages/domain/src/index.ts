@@ -204,3 +204,15 @@ export {
   updateTagRequestSchema,
 } from "./tags/create-tag-request";
 export { type TagDetails, type TagResponse, toTagResponse } from "./tags/tag-response";
+export {
+  type CreateWebhookRequest,
+  createWebhookRequestSchema,
+  type ListWebhookDeliveriesQuery,
+  listWebhookDeliveriesQuerySchema,
+  parseCreateWebhookRequest,
+  parseListWebhookDeliveriesQuery,
+  type WebhookEventType,
+  webhookDeliveryStatuses,
+  webhookEventTypes,
+  webhookUrlMaxLength,
+} from "./webhooks/webhook-request";

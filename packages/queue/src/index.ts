@@ -1,4 +1,5 @@
 export { createJobProducer, type JobProducer } from "./job-producer";
+export { createDashboardQueues, type DashboardQueues } from "./queue-dashboard";
 export { type QueueName, queueNames } from "./queue-names";
 export { closeRedis, createRedis, type Redis } from "./redis";
 export {
@@ -17,3 +18,11 @@ export {
   requestWrittenChannel,
   type WaitOutcome,
 } from "./request-written";
+export {
+  createWebhookDeliveryProducer,
+  deliverWebhookJob,
+  type QueuedWebhookDelivery,
+  type WebhookDeliveryPayload,
+  type WebhookDeliveryProducer,
+  webhookDeliveryPayloadSchema,
+} from "./webhook-jobs";

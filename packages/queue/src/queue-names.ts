@@ -3,6 +3,7 @@
 export const queueNames = {
   upsertContact: "contact-upsert",
   enrichContact: "contact-enrichment",
+  deliverWebhook: "webhook-delivery",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

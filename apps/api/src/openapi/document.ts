@@ -7,6 +7,7 @@ import { healthPaths } from "./health.openapi";
 import { jobsPaths } from "./jobs.openapi";
 import { schemasPaths } from "./schemas.openapi";
 import { tagsPaths } from "./tags.openapi";
+import { webhooksPaths } from "./webhooks.openapi";
 
 // One entry per resource module; a new resource adds its module here.
 const resourcePaths: ZodOpenApiPathsObject[] = [
@@ -16,6 +17,7 @@ const resourcePaths: ZodOpenApiPathsObject[] = [
   tagsPaths,
   customFieldsPaths,
   schemasPaths,
+  webhooksPaths,
   healthPaths,
 ];
 

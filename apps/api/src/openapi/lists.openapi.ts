@@ -66,7 +66,7 @@ function listRequestSchema(id: string) {
     .meta({ id });
 }
 
-const paginationSchema = z
+export const paginationSchema = z
   .strictObject({
     page: z.int(),
     page_size: z.int(),

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createLogger, type Logger } from "@upsert/config";
 import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
+  createDashboardQueues,
   createJobProducer,
   createRedis,
   createRequestWrittenListener,
@@ -57,6 +58,10 @@ export async function startTestApi(options: {
   /** LIST_COUNT_LIMIT (default: the env schema's). */
   listCountLimit?: number;
   preferWaitMaxS?: number;
+  /** WEBHOOK_ALLOW_PRIVATE (default true: test receivers listen on loopback). */
+  webhookAllowPrivate?: boolean;
+  /** ADMIN_TOKEN: turns the queue dashboard on. */
+  adminToken?: string;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -67,6 +72,9 @@ export async function startTestApi(options: {
   const subscriber = createRedis(options.redisUrl, "subscriber");
   subscriber.on("error", () => {});
   const written = createRequestWrittenListener({ subscriber, prefix: options.queuePrefix });
+  const dashboardQueues = options.adminToken
+    ? createDashboardQueues({ connection: redis, prefix: options.queuePrefix })
+    : undefined;
   const app = createApp({
     prisma: db.prisma,
     intake: createIntakeRecorder(db.pool, {
@@ -96,6 +104,11 @@ export async function startTestApi(options: {
       authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     }),
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
+    webhookAllowPrivate: options.webhookAllowPrivate ?? true,
+    queueDashboard:
+      dashboardQueues && options.adminToken
+        ? { queues: dashboardQueues, adminToken: options.adminToken }
+        : undefined,
   });
   const server = createHttpServer(app, {
     ...httpServerLimitsOf(apiEnvSchema.parse({})),
@@ -133,6 +146,7 @@ export async function startTestApi(options: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await producer.close();
+      await dashboardQueues?.close();
       await written.close();
       subscriber.disconnect();
       redis.disconnect();

@@ -342,6 +342,71 @@ export interface paths {
         patch: operations["update_tag"];
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Webhooks */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Create a Webhook
+         * @description Subscribes a URL to completion events. Each event is POSTed as `{ type, timestamp, data }` following the Standard Webhooks specification: headers `webhook-id` (stable across retries: de-duplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed by the base64-decoded secret. Any 2xx within the timeout is a success; other answers are retried with exponential backoff and jitter for up to 24 h, and an endpoint failing for 24 h is disabled. A URL whose host resolves to a loopback, private or link-local address is a 422 (checked again at every delivery).
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a Webhook
+         * @description Includes whether it was disabled and why (`status: disabled`, `disabled_reason`).
+         */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a Webhook
+         * @description Deletes the webhook and its delivery records; pending deliveries are not sent.
+         */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a Webhook's Deliveries
+         * @description Newest first, one per event: status, attempts, the last answer's HTTP status and the timestamps.
+         */
+        get: operations["list_webhook_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -504,6 +569,27 @@ export interface components {
         } & {
             [key: `custom_field_${string}`]: string | number | boolean | null;
         };
+        CreatedWebhookResponse: {
+            /** Format: date-time */
+            created_at: string;
+            disabled_at: string | null;
+            /** @description Why the endpoint was disabled (null while active) */
+            disabled_reason: string | null;
+            events: ("job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched")[];
+            /** @description Start of the current run of failed attempts; the endpoint is disabled once it lasts WEBHOOK_DISABLE_AFTER_MS */
+            failing_since: string | null;
+            /** Format: uuid */
+            id: string;
+            links: {
+                deliveries: string;
+                self: string;
+            };
+            /** @description The signing secret (`whsec_<base64>`, Standard Webhooks). Shown in this answer only: store it now. */
+            secret: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            url: string;
+        };
         CustomFieldCreateRequest: {
             /** @enum {string} */
             entity: "contacts";
@@ -662,6 +748,10 @@ export interface components {
             data: components["schemas"]["ContactDetailResponse"];
             meta: components["schemas"]["ResponseMeta"];
         };
+        PublicItemResponse_CreatedWebhookResponse_: {
+            data: components["schemas"]["CreatedWebhookResponse"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
         PublicItemResponse_CustomFieldResponse_: {
             data: components["schemas"]["CustomFieldResponse"];
             meta: components["schemas"]["ResponseMeta"];
@@ -682,8 +772,16 @@ export interface components {
             data: components["schemas"]["TagResponse"][];
             meta: components["schemas"]["ResponseMeta"];
         };
+        PublicItemResponse_list_WebhookResponse__: {
+            data: components["schemas"]["WebhookResponse"][];
+            meta: components["schemas"]["ResponseMeta"];
+        };
         PublicItemResponse_TagResponse_: {
             data: components["schemas"]["TagResponse"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
+        PublicItemResponse_WebhookResponse_: {
+            data: components["schemas"]["WebhookResponse"];
             meta: components["schemas"]["ResponseMeta"];
         };
         PublicListResponse_AccountResponse_: {
@@ -693,6 +791,11 @@ export interface components {
         };
         PublicListResponse_ContactResponse_: {
             data: components["schemas"]["ContactDetailResponse"][];
+            meta: components["schemas"]["ResponseMeta"];
+            pagination: components["schemas"]["PaginationInfo"];
+        };
+        PublicListResponse_WebhookDelivery_: {
+            data: components["schemas"]["WebhookDelivery"][];
             meta: components["schemas"]["ResponseMeta"];
             pagination: components["schemas"]["PaginationInfo"];
         };
@@ -730,6 +833,49 @@ export interface components {
         TagUpdateRequest: {
             color?: ("green" | "blue" | "red" | "yellow" | "purple" | "berry" | "peach" | "gray") | null;
             name?: string | null;
+        };
+        WebhookCreateRequest: {
+            events: ("job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched")[];
+            url: string;
+        };
+        WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            event_type: "job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched";
+            finished_at: string | null;
+            /** Format: uuid */
+            id: string;
+            last_attempt_at: string | null;
+            last_error: string | null;
+            /** @description HTTP status of the last attempt (null: no answer) */
+            last_response_code: number | null;
+            /** @description When the next attempt is due (pending only) */
+            next_attempt_at: string | null;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @description The `webhook-id` header: the same for every attempt of the event */
+            webhook_id: string;
+        };
+        WebhookResponse: {
+            /** Format: date-time */
+            created_at: string;
+            disabled_at: string | null;
+            /** @description Why the endpoint was disabled (null while active) */
+            disabled_reason: string | null;
+            events: ("job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched")[];
+            /** @description Start of the current run of failed attempts; the endpoint is disabled once it lasts WEBHOOK_DISABLE_AFTER_MS */
+            failing_since: string | null;
+            /** Format: uuid */
+            id: string;
+            links: {
+                deliveries: string;
+                self: string;
+            };
+            /** @enum {string} */
+            status: "active" | "disabled";
+            url: string;
         };
     };
     responses: never;
@@ -2936,6 +3082,373 @@ export interface operations {
             };
             /** @description The body is not JSON (`unsupported_media_type`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation's webhooks (without secrets) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_list_WebhookResponse__"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its signing secret (shown only here) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_CreatedWebhookResponse_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_WebhookResponse_"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhook deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    list_webhook_deliveries: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicListResponse_WebhookDelivery_"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
