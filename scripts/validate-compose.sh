@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks docker-compose.yml and the Dockerfiles it builds without a Docker engine: the compose
 # file must validate, every COPY source must exist in the build context (and not be excluded by
-# .dockerignore), and every TypeScript entry point a container runs must exist.
+# .dockerignore), the images must be the production build (compiled, `pnpm deploy --prod`, no tsx,
+# the current Node LTS, non-root), and the source of every entry point a container runs must exist.
 # Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,7 +35,7 @@ problem() {
   problems=$((problems + 1))
 }
 
-# Prints "<service> <working_dir or -> <dockerfile or -> <first .ts argument of command or ->" per
+# Prints "<service> <working_dir or -> <dockerfile or -> <first .js/.ts argument of command or ->" per
 # service of the resolved config (keys come sorted, so collect a whole service before printing).
 services="$(awk '
   function flush() { if (name != "") print name, (dir == "" ? "-" : dir), (df == "" ? "-" : df), (ts == "" ? "-" : ts) }
@@ -43,19 +44,29 @@ services="$(awk '
   in_services && /^    [a-z_]+:/ { key = $1 }
   in_services && $1 == "working_dir:" { dir = $2 }
   in_services && $1 == "dockerfile:" { df = $2 }
-  in_services && key == "command:" && $1 == "-" && $2 ~ /\.ts$/ && ts == "" { ts = $2 }
+  in_services && key == "command:" && $1 == "-" && $2 ~ /\.[jt]s$/ && ts == "" { ts = $2 }
   END { flush() }' <<<"$config")"
 [ -n "$services" ] || fail "could not read the services of docker-compose.yml"
 
 mapfile -t dockerfiles < <(awk '$3 != "-" { print $3 }' <<<"$services" | sort -u)
 [ "${#dockerfiles[@]}" -gt 0 ] || problem "docker-compose.yml builds no Dockerfile"
 
-# A container path under /app maps to the same path in the repository (WORKDIR /app = context).
-to_repo_path() {
-  case "$1" in
-    /app) echo "." ;;
-    /app/*) echo "${1#/app/}" ;;
-    *) echo "$1" ;;
+# The TypeScript a compiled entry point is built from: `dist/<x>.js` of an app image (run from its
+# WORKDIR /app or /app/<app>) is apps/<app>/src/<x>.ts; `node_modules/@upsert/<pkg>/dist/<x>.js`
+# is packages/<pkg>/src/<x>.ts (see scripts/build-package.mjs).
+source_of() {
+  local app="$1" script="$2"
+  case "$script" in
+    node_modules/@upsert/*/dist/*.js | /app/*/node_modules/@upsert/*/dist/*.js)
+      local rest="${script#*node_modules/@upsert/}"
+      echo "packages/${rest%%/*}/src/$(basename "${rest#*/dist/}" .js).ts"
+      ;;
+    /app/*/dist/*.js)
+      local rest="${script#/app/}"
+      echo "apps/${rest%%/*}/src/$(basename "$script" .js).ts"
+      ;;
+    dist/*.js) echo "apps/$app/src/${script#dist/}" | sed 's/\.js$/.ts/' ;;
+    *) echo "$script" ;;
   esac
 }
 
@@ -64,13 +75,19 @@ for dockerfile in "${dockerfiles[@]}"; do
     problem "$dockerfile (named in docker-compose.yml) does not exist"
     continue
   fi
-  grep -qE '^FROM node:20-bookworm-slim( |$)' "$dockerfile" || problem "$dockerfile is not FROM node:20-bookworm-slim"
+  app="$(basename "$(dirname "$dockerfile")")"
+  grep -E '^FROM ' "$dockerfile" | grep -qvE '^FROM node:26-bookworm-slim( |$)' &&
+    problem "$dockerfile has a FROM other than node:26-bookworm-slim (the current Node LTS)"
   last_user="$(awk '/^USER / { user = $2 } END { print user }' "$dockerfile")"
   case "$last_user" in
     "" | root | 0 | 0:*) problem "$dockerfile does not end as a non-root USER" ;;
   esac
   grep -qE '^STOPSIGNAL SIGTERM$' "$dockerfile" || problem "$dockerfile has no STOPSIGNAL SIGTERM"
   grep -qE 'pnpm install --frozen-lockfile' "$dockerfile" || problem "$dockerfile does not install with --frozen-lockfile"
+  grep -qE '^RUN bash scripts/build-prod.sh /out ' "$dockerfile" ||
+    problem "$dockerfile does not build with scripts/build-prod.sh (compiled, pnpm deploy --prod)"
+  grep -E '^(CMD|ENTRYPOINT) ' "$dockerfile" | grep -q tsx && problem "$dockerfile runs tsx"
+  grep -qE '^COPY --from=build /out/' "$dockerfile" || problem "$dockerfile does not run from the deployed folder"
 
   # COPY <src>... <dest>: every argument but flags and the last is a path in the context.
   while read -r line_no sources; do
@@ -81,23 +98,23 @@ for dockerfile in "${dockerfiles[@]}"; do
         problem "$dockerfile:$line_no copies $source, which .dockerignore excludes"
       fi
     done
-  done < <(awk '/^COPY / { s = ""; for (i = 2; i < NF; i++) if ($i !~ /^--/) s = s " " $i; print NR, s }' "$dockerfile")
+  done < <(awk '/^COPY / && !/--from=/ { s = ""; for (i = 2; i < NF; i++) if ($i !~ /^--/) s = s " " $i; print NR, s }' "$dockerfile")
 
-  # The default CMD's script, relative to the last WORKDIR.
-  workdir="$(awk '/^WORKDIR / { dir = $2 } END { print dir }' "$dockerfile")"
-  script="$(grep -E '^CMD ' "$dockerfile" | grep -oE '"[^"]+\.ts"' | tr -d '"' | head -n 1 || true)"
-  if [ -n "$script" ] && [ ! -f "$(to_repo_path "$workdir")/$script" ]; then
-    problem "$dockerfile runs $(to_repo_path "$workdir")/$script, which does not exist"
+  # The default CMD's script: its TypeScript source must exist.
+  script="$(grep -E '^CMD ' "$dockerfile" | grep -oE '"[^"]+\.js"' | tr -d '"' | head -n 1 || true)"
+  [ -n "$script" ] || problem "$dockerfile's CMD runs no compiled .js entry point"
+  if [ -n "$script" ] && [ ! -f "$(source_of "$app" "$script")" ]; then
+    problem "$dockerfile runs $script, built from $(source_of "$app" "$script"), which does not exist"
   fi
   echo "validate-compose: checked $dockerfile"
 done
 
-# Services that override the command with a script run it from their working_dir.
-while read -r service dir _ script; do
+# Services that override the command with a script: its source must exist.
+while read -r service _ dockerfile script; do
   [ "$script" != "-" ] || continue
-  [ "$dir" != "-" ] || { problem "service $service runs $script without a working_dir"; continue; }
-  path="$(to_repo_path "$dir")/$script"
-  [ -f "$path" ] || problem "service $service runs $path, which does not exist"
+  case "$script" in *.ts) problem "service $service runs TypeScript ($script): the images hold compiled JavaScript" ;; esac
+  path="$(source_of "$(basename "$(dirname "$dockerfile")")" "$script")"
+  [ -f "$path" ] || problem "service $service runs $script, built from $path, which does not exist"
 done <<<"$services"
 
 [ "$problems" -eq 0 ] || fail "$problems problem(s) found"

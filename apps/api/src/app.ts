@@ -5,7 +5,7 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import { type ApiKeyAuthenticator, requireApiKey } from "./http/authenticate";
 import { createErrorHandler, notFoundHandler } from "./http/error-handler";
-import { installMetrics } from "./http/metrics";
+import type { ApiMetrics } from "./http/metrics";
 import { createQueueDashboardRouter, queueDashboardPath } from "./http/queue-dashboard";
 import type { RateLimits } from "./http/rate-limit";
 import { refuseInvalidUtf8 } from "./http/refuse-invalid-utf8";
@@ -30,6 +30,8 @@ export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps, WebhooksDeps 
   authenticator: ApiKeyAuthenticator;
   rateLimits: RateLimits;
   checkReadiness: ReadinessCheck;
+  /** Request counts and latencies; main.ts serves the registry on METRICS_PORT. */
+  metrics: ApiMetrics;
   /** LIST_COUNT_LIMIT: see apps/api/src/config.ts. */
   listCountLimit: number;
   /** TRUST_PROXY: see apps/api/src/config.ts. */
@@ -54,11 +56,11 @@ export function createApp(deps: AppDeps): Express {
       serializers: { req: serializeRequest },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info",
-      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz"].includes(req.url ?? "") },
     }),
   );
 
-  installMetrics(app, { waitingRequests: () => deps.written.waiting() });
+  app.use(deps.metrics.countRequests);
   app.use(createHealthRouter(deps));
   // The API description and its docs page are public, like Monaco's.
   app.use(createDocsRouter());
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
       verify: refuseInvalidUtf8,
     }),
   );
-  // Health, readiness and metrics (above) are neither authenticated nor rate limited.
+  // Health and readiness (above) are neither authenticated nor rate limited.
   app.use("/v1", requireApiKey(deps.authenticator, deps.rateLimits));
   app.use(createContactsRouter(deps));
   app.use(createJobsRouter(deps));

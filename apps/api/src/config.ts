@@ -15,6 +15,12 @@ export const apiEnvSchema = z
     QUEUE_PREFIX: queuePrefixSchema,
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().default("0.0.0.0"),
+    /**
+     * Port of the API's operator endpoints (`GET /metrics`, `/healthz`, `/readyz`), apart from the
+     * public PORT; 0 picks a free one (logged). The worker's default is 9464.
+     */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+    METRICS_HOST: z.string().default("0.0.0.0"),
     LOG_LEVEL: logLevelSchema,
     LOG_PRETTY: logPrettySchema,
     /** Revocation reaches a running API within this TTL (at most 60 s by design). */

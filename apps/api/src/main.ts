@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger, createShutdown, parseEnv } from "@upsert/config";
+import { createLogger, createShutdown, parseEnv, startOpsServer } from "@upsert/config";
 import { createDb, createIntakeRecorder } from "@upsert/db";
 import type { CountryCode } from "@upsert/domain";
 import {
@@ -15,6 +15,7 @@ import { createApp } from "./app";
 import { apiEnvSchema } from "./config";
 import { createApiKeyAuthenticator } from "./http/authenticate";
 import { createHttpServer, httpServerLimitsOf } from "./http/http-server";
+import { createApiMetrics } from "./http/metrics";
 import { answerProtocolErrors } from "./http/protocol-errors";
 import { createRateLimits } from "./http/rate-limit";
 
@@ -28,6 +29,17 @@ const producer = createJobProducer(upsertContactJob, { connection: redis, prefix
 const subscriber = createRedis(env.REDIS_URL, "subscriber");
 subscriber.on("error", (err) => logger.warn({ err: err.message }, "redis subscriber connection error"));
 const written = createRequestWrittenListener({ subscriber, prefix: env.QUEUE_PREFIX });
+const metrics = createApiMetrics({ waitingRequests: () => written.waiting() });
+const checkReadiness = async () => {
+  const [postgres, redisUp] = await Promise.all([
+    db.ping(),
+    redis.ping().then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  return { postgres, redis: redisUp };
+};
 
 // The dashboard's queues read through the producer connection; only built when it is turned on.
 const dashboardQueues = env.ADMIN_TOKEN
@@ -61,19 +73,8 @@ const app = createApp({
     authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
   }),
-  checkReadiness: async () => {
-    const [postgres, redisUp] = await Promise.all([
-      db.prisma.$queryRaw`SELECT 1`.then(
-        () => true,
-        () => false,
-      ),
-      redis.ping().then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    return { postgres, redis: redisUp };
-  },
+  checkReadiness,
+  metrics,
 });
 
 const server = createHttpServer(app, httpServerLimitsOf(env)).listen(env.PORT, env.HOST);
@@ -81,6 +82,20 @@ answerProtocolErrors(server, logger);
 await once(server, "listening");
 const { port } = server.address() as AddressInfo;
 logger.info({ port }, "api listening");
+// Metrics (and health again) on the operator's port, not the public one.
+const opsServer = await startOpsServer({
+  port: env.METRICS_PORT,
+  host: env.METRICS_HOST,
+  logger,
+  metrics: metrics.registry,
+  checkReadiness,
+}).catch((err: unknown) => {
+  logger.fatal(
+    { err, port: env.METRICS_PORT },
+    "cannot serve metrics: set METRICS_PORT to a free port (0 picks one)",
+  );
+  process.exit(1);
+});
 
 const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS });
 // Requests waiting on `Prefer: wait` (up to PREFER_WAIT_MAX_S) are answered 202 first, so the
@@ -91,6 +106,7 @@ shutdown.add("http server", async () => {
   server.closeIdleConnections();
   await closed;
 });
+shutdown.add("metrics", () => opsServer.close());
 shutdown.add("queue producer", () => Promise.all([producer.close(), dashboardQueues?.close()]));
 shutdown.add("redis", () => Promise.all([closeRedis(redis), closeRedis(subscriber)]));
 shutdown.add("database", () => db.close());

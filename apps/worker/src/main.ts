@@ -1,4 +1,4 @@
-import { createLogger, createShutdown, parseEnv } from "@upsert/config";
+import { createLogger, createShutdown, parseEnv, startOpsServer } from "@upsert/config";
 import { createDb } from "@upsert/db";
 import {
   announceRequestWritten,
@@ -17,7 +17,7 @@ import { startDispatcher } from "./dispatcher";
 import { purgeCachedAnswers } from "./enrichment-cache";
 import { createEnrichmentProvider } from "./enrichment-provider";
 import { createOrgBudget } from "./enrichment-quota";
-import { createWorkerMetrics, startMetricsServer } from "./metrics";
+import { createWorkerMetrics } from "./metrics";
 import {
   createRequestJobProcessor,
   type DeferralCause,
@@ -62,10 +62,22 @@ const metrics = createWorkerMetrics({
     { name: deliverWebhookJob.queue, producer: webhookProducer },
   ],
 });
-const metricsServer = await startMetricsServer(metrics.registry, {
+// Metrics, liveness and readiness on the operator's port (compose's healthcheck asks /readyz).
+const opsServer = await startOpsServer({
   port: env.METRICS_PORT,
   host: env.METRICS_HOST,
   logger,
+  metrics: metrics.registry,
+  checkReadiness: async () => {
+    const [postgres, redis] = await Promise.all([
+      db.ping(),
+      Promise.all([workerRedis.ping(), producerRedis.ping()]).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    return { postgres, redis, workers: workers.length > 0 && workers.every((worker) => worker.isRunning()) };
+  },
 }).catch((err: unknown) => {
   // Another worker on this machine has the port: say how to fix it, rather than a stack trace.
   logger.fatal(
@@ -168,7 +180,7 @@ function startWorker(
   });
   return worker;
 }
-const workers = [
+const workers: Worker[] = [
   startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY),
   startWorker(enrichContactJob, enrichmentProcessor, env.ENRICHMENT_CONCURRENCY),
   startWorker(deliverWebhookJob, { process: webhookProcessor }, env.WEBHOOK_CONCURRENCY),
@@ -217,7 +229,7 @@ const shutdown = createShutdown({ logger, deadlineMs: env.SHUTDOWN_DEADLINE_MS }
 // Worker.close() stops taking jobs and waits for active ones to finish.
 shutdown.add("workers", () => Promise.all(workers.map((worker) => worker.close())));
 shutdown.add("dispatcher", () => Promise.all([dispatcher.stop(), webhookOutbox.stop()]));
-shutdown.add("metrics", () => new Promise<void>((resolve) => metricsServer.server.close(() => resolve())));
+shutdown.add("metrics", () => opsServer.close());
 shutdown.add("provider stats", async () => {
   clearInterval(statsTimer);
   logProviderStats();

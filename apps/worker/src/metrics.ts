@@ -1,6 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Logger } from "@upsert/config";
 import type { Prisma } from "@upsert/db";
 import type { BreakerState, ProviderStats } from "@upsert/enrichment";
 import type { JobProducer } from "@upsert/queue";
@@ -165,30 +162,3 @@ export function createWorkerMetrics(deps: {
 }
 
 type SetFn = (labels: Record<string, string>, value: number) => void;
-
-/** Serves `GET /metrics` (Prometheus text format) on its own port; returns the bound port. */
-export async function startMetricsServer(
-  registry: Registry,
-  options: { port: number; host: string; logger: Logger },
-): Promise<{ port: number; server: Server }> {
-  const server = createServer((req, res) => {
-    if (req.method !== "GET" || req.url?.split("?")[0] !== "/metrics") {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-      (err: unknown) => {
-        options.logger.warn({ err }, "metrics collection failed");
-        res.writeHead(500).end();
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  options.logger.info({ port }, "metrics listening");
-  return { port, server };
-}

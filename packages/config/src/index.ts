@@ -13,5 +13,6 @@ export {
   type Logger,
   redactedLogPaths,
 } from "./logger";
+export { type MetricsSource, type OpsServer, type ReadinessCheck, startOpsServer } from "./ops-server";
 export { parseEnv } from "./parse-env";
 export { createShutdown, type Shutdown } from "./shutdown";

@@ -10,6 +10,8 @@ export interface Db {
   prisma: PrismaClient;
   /** The same connections Prisma uses (one pool per process), for the request path's SQL. */
   pool: Pool;
+  /** Whether Postgres answers a `SELECT 1` on the pool (readiness; Prisma's compiler is not loaded). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,11 @@ export function createDb(url: string, options: CreateDbOptions = {}): Db {
   return {
     prisma,
     pool,
+    ping: () =>
+      pool.query("SELECT 1").then(
+        () => true,
+        () => false,
+      ),
     close: async () => {
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);

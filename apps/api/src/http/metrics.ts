@@ -1,12 +1,18 @@
-import type { Express, NextFunction, Request, Response } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export interface ApiMetrics {
+  /** Served on the operator's port (METRICS_PORT), never on the public one. */
+  registry: Registry;
+  /** Counts every answered request by method, route pattern and status, and times it. */
+  countRequests: RequestHandler;
+}
 
 /**
  * Prometheus metrics of the API process (prom-client): requests by method, route pattern and
- * status, and their latency; plus Node's process metrics. Served at `GET /metrics`, which, like
- * the health endpoints, needs no API key: expose it to the scraper, not to the internet.
+ * status, and their latency; requests waiting on their write; plus Node's process metrics.
  */
-export function installMetrics(app: Express, sources: { waitingRequests(): number }): void {
+export function createApiMetrics(sources: { waitingRequests(): number }): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({
@@ -31,7 +37,7 @@ export function installMetrics(app: Express, sources: { waitingRequests(): numbe
     registers: [registry],
   });
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  const countRequests = (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     res.on("finish", () => {
       // The pattern, not the path: ids would make a series per contact.
@@ -40,8 +46,6 @@ export function installMetrics(app: Express, sources: { waitingRequests(): numbe
       seconds.observe({ method: req.method, route }, (performance.now() - started) / 1_000);
     });
     next();
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  };
+  return { registry, countRequests };
 }

@@ -362,8 +362,17 @@ describe("health", () => {
 });
 
 describe("GET /metrics", () => {
-  it("counts requests by method, route pattern and status, without an API key", async () => {
-    const before = await api.call("GET", "/metrics");
+  const scrape = async () => {
+    const res = await fetch(`${api.metricsUrl}/metrics`);
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+
+  it("is not served on the public port", async () => {
+    expect((await api.call("GET", "/metrics")).status).toBe(404);
+  });
+
+  it("counts requests by method, route pattern and status, on the metrics port", async () => {
+    const before = await scrape();
     const count = (text: string, series: string) =>
       Number(
         text
@@ -375,7 +384,7 @@ describe("GET /metrics", () => {
     const refused = 'upsert_http_requests_total{method="PUT",route="/v1/contacts",status="422"}';
     await put({ email: "metrics@acme.com" });
     await put({ first_name: "No identifier" });
-    const after = await api.call("GET", "/metrics");
+    const after = await scrape();
     expect(after.status).toBe(200);
     expect(after.headers.get("content-type")).toContain("text/plain");
     expect(count(after.text, accepted) - count(before.text, accepted)).toBe(1);
@@ -384,6 +393,6 @@ describe("GET /metrics", () => {
     expect(after.text).toContain("process_cpu_seconds_total");
     // Route patterns, never raw paths: ids do not become series.
     await api.call("GET", "/v1/jobs/0191f0c2-2222-7000-8000-0000000000aa", { key });
-    expect((await api.call("GET", "/metrics")).text).toContain('route="/v1/jobs/:id"');
+    expect((await scrape()).text).toContain('route="/v1/jobs/:id"');
   });
 });

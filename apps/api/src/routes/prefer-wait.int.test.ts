@@ -23,6 +23,7 @@ let redis: Redis;
 let api: AppProcess;
 let worker: AppProcess;
 let apiUrl: string;
+let metricsUrl: string;
 let key: string;
 let queuePrefix: string;
 
@@ -60,12 +61,14 @@ beforeAll(async () => {
     DATABASE_POOL_SIZE: String(apiPoolSize),
     PREFER_WAIT_MAX_S: "90",
   });
-  const port = await waitFor(() => /"port":(\d+)/.exec(api.output())?.[1], {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-    message: "api did not start",
-  });
-  apiUrl = `http://127.0.0.1:${port}`;
+  const loggedPort = (message: string) =>
+    waitFor(() => new RegExp(`"port":(\\d+)[^\\n]*"msg":"${message}"`).exec(api.output())?.[1], {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      message: "api did not start",
+    });
+  apiUrl = `http://127.0.0.1:${await loggedPort("api listening")}`;
+  metricsUrl = `http://127.0.0.1:${await loggedPort("metrics listening")}`;
   worker = await startWorker();
   key = (await createOrganization(db.prisma, { name: "Waiters" })).apiKey.secret;
   // A fresh worker's first job is slow on a loaded machine (connections, code loaded on first use):
@@ -112,7 +115,7 @@ async function call(
 /** The API's gauge of waiting requests, on a connection of its own (the pool's are all busy). */
 async function waitingRequests(): Promise<number> {
   const text = await new Promise<string>((resolve, reject) => {
-    get(`${apiUrl}/metrics`, { agent: false }, (res) => {
+    get(`${metricsUrl}/metrics`, { agent: false }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => {
         body += chunk.toString();

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { createLogger, type Logger } from "@upsert/config";
+import { createLogger, type Logger, startOpsServer } from "@upsert/config";
 import { createDb, createIntakeRecorder, type Db } from "@upsert/db";
 import {
   createDashboardQueues,
@@ -17,11 +17,14 @@ import { createApp } from "../app";
 import { apiEnvSchema } from "../config";
 import { createApiKeyAuthenticator } from "../http/authenticate";
 import { createHttpServer, type HttpServerLimits, httpServerLimitsOf } from "../http/http-server";
+import { createApiMetrics } from "../http/metrics";
 import { answerProtocolErrors } from "../http/protocol-errors";
 import { createRateLimits } from "../http/rate-limit";
 
 export interface TestApi {
   url: string;
+  /** The operator's port (`/metrics`, `/healthz`, `/readyz`), as main.ts serves it on METRICS_PORT. */
+  metricsUrl: string;
   db: Db;
   redis: Redis;
   producer: JobProducer;
@@ -75,6 +78,8 @@ export async function startTestApi(options: {
   const dashboardQueues = options.adminToken
     ? createDashboardQueues({ connection: redis, prefix: options.queuePrefix })
     : undefined;
+  const metrics = createApiMetrics({ waitingRequests: () => written.waiting() });
+  const checkReadiness = async () => ({ postgres: true, redis: redis.status === "ready" });
   const app = createApp({
     prisma: db.prisma,
     intake: createIntakeRecorder(db.pool, {
@@ -103,7 +108,8 @@ export async function startTestApi(options: {
       defaultPerMinute: options.rateLimitPerMinute ?? 100_000,
       authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     }),
-    checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),
+    checkReadiness,
+    metrics,
     webhookAllowPrivate: options.webhookAllowPrivate ?? true,
     queueDashboard:
       dashboardQueues && options.adminToken
@@ -117,9 +123,17 @@ export async function startTestApi(options: {
   answerProtocolErrors(server, logger);
   await once(server, "listening");
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ops = await startOpsServer({
+    port: 0,
+    host: "127.0.0.1",
+    logger,
+    metrics: metrics.registry,
+    checkReadiness,
+  });
 
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${ops.port}`,
     db,
     redis,
     producer,
@@ -145,6 +159,7 @@ export async function startTestApi(options: {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ops.close();
       await producer.close();
       await dashboardQueues?.close();
       await written.close();

@@ -35,8 +35,15 @@ export interface MigrateResult {
   dataMigrations: DataMigrationResult[];
 }
 
-/** packages/db/src/migrations → repo root → prisma/migrations. */
-export const defaultMigrationsDir = path.resolve(import.meta.dirname, "../../../../prisma/migrations");
+/**
+ * The repo's prisma/migrations: reached from packages/db/src/migrations when run from source, or
+ * the copy `pnpm build` puts beside the compiled code (packages/db/dist/migrations), which is what
+ * a production install (`pnpm deploy`) ships.
+ */
+export const defaultMigrationsDir =
+  path.basename(import.meta.dirname) === "dist"
+    ? path.join(import.meta.dirname, "migrations")
+    : path.resolve(import.meta.dirname, "../../../../prisma/migrations");
 
 // Prisma's own advisory lock id, so this runner and `prisma migrate deploy` also exclude each other.
 const migrationLockId = 72707369;
