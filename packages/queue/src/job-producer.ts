@@ -26,6 +26,8 @@ export interface JobProducer {
   resetBacklogs(counts: ReadonlyMap<string, number>): Promise<void>;
   /** The job's state in Redis, or null when Redis does not have it. */
   findJob(requestId: string): Promise<{ id: string; state: string; data: RequestJobPayload } | null>;
+  /** The next `limit` queued jobs in the order workers will take them (diagnostics, tests). */
+  nextJobs(limit: number): Promise<RequestJobPayload[]>;
   /** Jobs waiting, active and delayed: what the workers still have to do. */
   countPending(): Promise<number>;
   /** Jobs by state (waiting, active, delayed, prioritized, failed), for metrics. */
@@ -130,6 +132,12 @@ export function createJobProducer(
       const job = await queue.getJob(requestId);
       if (!job?.id) return null;
       return { id: job.id, state: await job.getState(), data: job.data };
+    },
+    async nextJobs(limit) {
+      // Workers take the (unprioritized) wait list first, then the lowest priority.
+      const waiting = await queue.getWaiting(0, limit - 1);
+      const prioritized = await queue.getPrioritized(0, limit - waiting.length - 1);
+      return [...waiting.reverse(), ...prioritized].slice(0, limit).map((job) => job.data);
     },
     async countPending() {
       return queue.getJobCountByTypes("waiting", "active", "delayed", "prioritized", "waiting-children");

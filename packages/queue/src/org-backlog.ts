@@ -20,8 +20,6 @@ export interface OrgBacklog {
   settle(orgId: string): Promise<void>;
   /** Replaces every org's count (the dispatcher's repair, from the intake log). */
   reset(counts: ReadonlyMap<string, number>): Promise<void>;
-  /** The counts now (for tests and diagnostics). */
-  read(): Promise<Map<string, number>>;
 }
 
 /** BullMQ's largest priority: ranks beyond it share it (and run in the order they were added). */
@@ -62,10 +60,6 @@ export function createOrgBacklog(redis: Redis, options: { prefix: string; queue:
       const transaction = redis.multi().del(key);
       if (entries.length > 0) transaction.hset(key, Object.fromEntries(entries));
       await transaction.exec();
-    },
-    async read() {
-      const fields = await redis.hgetall(key);
-      return new Map(Object.entries(fields).map(([org, count]) => [org, Number(count)]));
     },
   };
 }
