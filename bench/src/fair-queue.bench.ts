@@ -13,7 +13,7 @@ import { Queue, Worker } from "bullmq";
 // before) against the producer's ranked, prioritized adds (one more round trip for the ranks), and
 // a worker draining FIFO jobs against prioritized ones (plus the settle each run ends with).
 // On a private redis-server, so other users of the machine's Redis are not counted. Prints JSON.
-//   node --import tsx bench/src/fair-queue.bench.ts [jobs]
+//   pnpm bench:fair-queue [jobs]   (default 10,000 jobs per measurement)
 
 const jobs = Number(process.argv[2] ?? 10_000);
 const inFlight = 50;
