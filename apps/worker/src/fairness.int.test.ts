@@ -22,7 +22,7 @@ let producer: JobProducer;
 
 const importSize = 20_000;
 /** B's requests per phase, sent open-loop (one every `spacingMs`, whatever came back). */
-const probes = 40;
+const probes = 60;
 const spacingMs = 150;
 const waitS = 30;
 
@@ -73,11 +73,26 @@ async function probeOrgB(phase: string): Promise<number[]> {
   return Promise.all(timings);
 }
 
-it("org B's single upserts finish within 2× their idle p95 + one job's service time while org A's 20,000-request import drains", async () => {
+/**
+ * Job completion, as the issue measured it: from the request's acceptance (its intake row) to its
+ * write, in ms; a job still unfinished counts until now. The HTTP round trips around it (the PUT,
+ * the `Prefer: wait` answer) are printed, not asserted: they are the API's, not the queue's.
+ */
+async function completionsOf(phase: string): Promise<number[]> {
+  const rows = await stack.db.prisma.$queryRaw<{ ms: number }[]>`
+    SELECT extract(epoch FROM coalesce(finished_at, now()) - created_at) * 1000 AS ms
+    FROM intake_requests
+    WHERE org_id = ${stack.orgId}::uuid AND payload->>'email' LIKE ${`b-${phase}-%`}`;
+  if (rows.length !== probes) throw new Error(`expected ${probes} requests of phase ${phase}`);
+  return rows.map((row) => Number(row.ms));
+}
+
+it("org B's single upserts complete within 2× their idle p95 + one job's service time while org A's 20,000-request import drains", async () => {
   const { prisma } = stack.db;
   // Warm up (connections, plans, B's first account lookups), then the idle baseline.
   await probeOrgB("warm");
-  const idle = await probeOrgB("idle");
+  const idleRoundTrips = await probeOrgB("idle");
+  const idle = await completionsOf("idle");
 
   const orgA = (await createOrganization(prisma, { name: "Importer" })).org.id;
   const importStarted = Date.now();
@@ -95,8 +110,9 @@ it("org B's single upserts finish within 2× their idle p95 + one job's service 
   const importSeconds = (Date.now() - importStarted) / 1_000;
 
   const loadedFrom = new Date();
-  const loaded = await probeOrgB("loaded");
+  const loadedRoundTrips = await probeOrgB("loaded");
   const loadedTo = new Date();
+  const loaded = await completionsOf("loaded");
 
   // The measurement was taken under load: A still had a backlog when B's last request finished.
   const backlogLeft = await prisma.intakeRequest.count({
@@ -131,6 +147,10 @@ it("org B's single upserts finish within 2× their idle p95 + one job's service 
       org_a_jobs_during_probe: service?.jobs,
       org_a_per_s: Math.round((service?.jobs ?? 0) / ((loadedTo.getTime() - loadedFrom.getTime()) / 1_000)),
       service_ms: { p50: ms(serviceMs), p95: ms(Number(service?.p95)) },
+      org_b_put_round_trip_ms: {
+        idle_p95: ms(quantile(idleRoundTrips, 0.95)),
+        loaded_p95: ms(quantile(loadedRoundTrips, 0.95)),
+      },
       org_b_idle_ms: { p50: ms(quantile(idle, 0.5)), p95: ms(idleP95) },
       org_b_loaded_ms: { p50: ms(quantile(loaded, 0.5)), p95: ms(loadedP95), max: ms(Math.max(...loaded)) },
       org_b_loaded_parts_ms: Object.fromEntries(
