@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "@upsert/config";
 import {
   acquireLease,
+  countBacklogsByOrg,
   findRequestsOwedEnrichment,
   findRunnableWaitingRequests,
   findUnfinishedRequests,
@@ -28,8 +29,9 @@ const purgeBatchesPerPass = 10;
  * the gap when Redis was down at intake, lost data (no AOF, failover) or gave up on a job: each
  * pass hands unfinished requests older than `minAgeMs` to the upsert queue's `ensureEnqueued`,
  * requests owing enrichment for that long to the enrichment queue's (both no-ops for jobs Redis
- * still has), and wakes waiting requests whose turn has come (a wake-up lost with a crashed
- * worker). Then it purges finished requests past retention.
+ * still has), wakes waiting requests whose turn has come (a wake-up lost with a crashed
+ * worker), and repairs the queues' per-org backlog counts (fairness). Then it purges finished
+ * requests past retention.
  *
  * One process of the cluster runs it at a time: every process ticks, but only the holder of a
  * Postgres lease (renewed each tick, taken over when it expires) does the pass. Each pass looks
@@ -102,6 +104,14 @@ export function startDispatcher(options: {
     );
     const woken = await options.producer.promoteMany(waiting.filter((row) => row.head).map((row) => row.id));
     if (woken > 0) log.info({ woken }, "woke waiting requests whose turn had come");
+
+    // Fairness between organisations ranks each job in its org's backlog, counted in Redis. A
+    // count drifts (a decrement lost with a crashed worker, a job added twice, Redis wiped), so
+    // each pass sets them all from the intake log. Adds and completions racing this pass can
+    // leave each count off by the few jobs in flight meanwhile, until the next pass.
+    const backlogs = await countBacklogsByOrg(options.pool);
+    await options.producer.resetBacklogs(backlogs.unfinished);
+    await options.enrichmentProducer.resetBacklogs(backlogs.owedEnrichment);
     return recreated + enrichments;
   };
 

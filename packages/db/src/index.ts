@@ -76,6 +76,7 @@ export {
 export {
   type Claim,
   claimRequest,
+  countBacklogsByOrg,
   findRequestsOwedEnrichment,
   findUnfinishedRequests,
   purgeFinishedRequests,

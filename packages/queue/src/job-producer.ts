@@ -1,10 +1,13 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { createOrgBacklog, priorityOfRank } from "./org-backlog";
 import { type RequestJobPayload, type RequestJobSpec, requestJobPayloadSchema } from "./request-jobs";
 
 export interface JobProducer {
   /** Adds the job with id = request id. Adding an id that exists is a no-op in BullMQ. */
   enqueue(payload: RequestJobPayload, timeoutMs?: number): Promise<void>;
+  /** enqueue for many (a batch): one round trip for the ranks and one addBulk. */
+  enqueueMany(payloads: readonly RequestJobPayload[], timeoutMs?: number): Promise<void>;
   /**
    * Makes sure each request has a live job: adds missing ones, retries ones BullMQ gave up on.
    * Returns how many were (re)created.
@@ -14,8 +17,17 @@ export interface JobProducer {
   promote(requestId: string): Promise<boolean>;
   /** promote for each, concurrently (one pipelined exchange with Redis); returns how many ran. */
   promoteMany(requestIds: readonly string[]): Promise<number>;
+  /**
+   * The run of this org's job has ended for good (done): its org's backlog is one shorter (see
+   * org-backlog.ts). Not called for runs that wait, defer or fail, which stay in the backlog.
+   */
+  settle(orgId: string): Promise<void>;
+  /** Sets every org's backlog from the intake log's unfinished rows (the dispatcher's repair). */
+  resetBacklogs(counts: ReadonlyMap<string, number>): Promise<void>;
   /** The job's state in Redis, or null when Redis does not have it. */
   findJob(requestId: string): Promise<{ id: string; state: string; data: RequestJobPayload } | null>;
+  /** The next `limit` queued jobs in the order workers will take them (diagnostics, tests). */
+  nextJobs(limit: number): Promise<RequestJobPayload[]>;
   /** Jobs waiting, active and delayed: what the workers still have to do. */
   countPending(): Promise<number>;
   /** Jobs by state (waiting, active, delayed, prioritized, failed), for metrics. */
@@ -39,10 +51,44 @@ export function createJobProducer(
   // Connection errors surface on the calls that need Redis; the event would otherwise be unhandled.
   queue.on("error", () => {});
 
-  const add = (payload: RequestJobPayload) =>
-    queue.add(spec.name, requestJobPayloadSchema.parse(payload), {
-      jobId: payload.requestId,
+  const backlog = createOrgBacklog(options.connection, { prefix: options.prefix, queue: spec.queue });
+
+  /**
+   * Adds the jobs, each with its rank in its org's backlog as priority (fairness between
+   * organisations, see org-backlog.ts): one round trip reserves the ranks, one addBulk adds them.
+   * A job id Redis already has is not added again by BullMQ but is still counted; the
+   * dispatcher's repair corrects such drift (resetBacklogs).
+   */
+  const addRanked = async (payloads: readonly RequestJobPayload[]) => {
+    const jobs = payloads.map((payload) => requestJobPayloadSchema.parse(payload));
+    const counts = new Map<string, number>();
+    for (const job of jobs) counts.set(job.orgId, (counts.get(job.orgId) ?? 0) + 1);
+    const ranks = await backlog.reserve(counts);
+    const entries = jobs.map((data) => {
+      const rank = (ranks.get(data.orgId) ?? 0) + 1;
+      ranks.set(data.orgId, rank);
+      return {
+        name: spec.name,
+        data,
+        opts: { ...spec.options, jobId: data.requestId, priority: priorityOfRank(rank) },
+      };
     });
+    if (entries.length === 1 && entries[0])
+      await queue.add(entries[0].name, entries[0].data, entries[0].opts);
+    else if (entries.length > 1) await queue.addBulk(entries);
+  };
+
+  const withTimeout = async (work: Promise<void>, timeoutMs: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   const promote = async (requestId: string): Promise<boolean> => {
     const job = await queue.getJob(requestId);
@@ -58,32 +104,16 @@ export function createJobProducer(
   };
 
   return {
-    async enqueue(payload, timeoutMs = 1_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([add(payload), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    enqueue: (payload, timeoutMs = 1_000) => withTimeout(addRanked([payload]), timeoutMs),
+    enqueueMany: (payloads, timeoutMs = 5_000) => withTimeout(addRanked(payloads), timeoutMs),
     async ensureEnqueued(payloads) {
       // Concurrent commands share one connection and go out pipelined: one exchange for the
       // whole batch, not one round trip per request.
       const states = await Promise.all(payloads.map((payload) => queue.getJobState(payload.requestId)));
       const missing = payloads.filter((_, index) => states[index] === "unknown");
       const failed = payloads.filter((_, index) => states[index] === "failed");
-      if (missing.length > 0) {
-        await queue.addBulk(
-          missing.map((payload) => ({
-            name: spec.name,
-            data: requestJobPayloadSchema.parse(payload),
-            opts: { ...spec.options, jobId: payload.requestId },
-          })),
-        );
-      }
+      // Re-added jobs take their place at the end of their org's backlog, like new ones.
+      await addRanked(missing);
       await Promise.all(
         failed.map(async (payload) => {
           await (await queue.getJob(payload.requestId))?.retry("failed");
@@ -92,6 +122,8 @@ export function createJobProducer(
       return missing.length + failed.length;
     },
     promote,
+    settle: (orgId) => backlog.settle(orgId),
+    resetBacklogs: (counts) => backlog.reset(counts),
     async promoteMany(requestIds) {
       const promoted = await Promise.all(requestIds.map(promote));
       return promoted.filter(Boolean).length;
@@ -100,6 +132,12 @@ export function createJobProducer(
       const job = await queue.getJob(requestId);
       if (!job?.id) return null;
       return { id: job.id, state: await job.getState(), data: job.data };
+    },
+    async nextJobs(limit) {
+      // Workers take the (unprioritized) wait list first, then the lowest priority.
+      const waiting = await queue.getWaiting(0, limit - 1);
+      const prioritized = await queue.getPrioritized(0, limit - waiting.length - 1);
+      return [...waiting.reverse(), ...prioritized].slice(0, limit).map((job) => job.data);
     },
     async countPending() {
       return queue.getJobCountByTypes("waiting", "active", "delayed", "prioritized", "waiting-children");

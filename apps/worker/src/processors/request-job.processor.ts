@@ -113,6 +113,10 @@ export function createRequestJobProcessor(deps: RequestJobProcessorDeps): Reques
         await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();
       }
+      // Its org's backlog is one job shorter (fairness between organisations). Not awaited: a
+      // lost decrement only makes the org's next jobs rank a little later, until the
+      // dispatcher's repair.
+      deps.producer.settle(parsed.data.orgId).catch(() => undefined);
       // The run's last line: everything it logged (provider calls included) comes before it.
       logger.info("job processed");
     } finally {

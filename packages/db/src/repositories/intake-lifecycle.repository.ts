@@ -60,6 +60,35 @@ export async function findUnfinishedRequests(
   return rows.map((row) => ({ id: row.id, orgId: row.org_id, seq: BigInt(row.seq) }));
 }
 
+/**
+ * Each org's backlog in the intake log: requests not finished (their upsert job) and requests
+ * owing enrichment (their enrichment job). What the queues' per-org backlog counters are repaired
+ * from (fairness between organisations). Reads the two partial indexes of unfinished rows, so its
+ * cost grows with the backlog, not with the log.
+ */
+export async function countBacklogsByOrg(
+  db: Queryable,
+): Promise<{ unfinished: Map<string, number>; owedEnrichment: Map<string, number> }> {
+  const rows = await runStatement<{ org_id: string; unfinished: number; owed: number }>(
+    db,
+    "count_backlogs_by_org",
+    `SELECT org_id,
+            count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS unfinished,
+            count(*) FILTER (WHERE enrichment_due_at IS NOT NULL)::int AS owed
+     FROM intake_requests
+     WHERE status IN ('queued', 'running') OR enrichment_due_at IS NOT NULL
+     GROUP BY org_id`,
+    [],
+  );
+  const unfinished = new Map<string, number>();
+  const owedEnrichment = new Map<string, number>();
+  for (const row of rows) {
+    if (row.unfinished > 0) unfinished.set(row.org_id, row.unfinished);
+    if (row.owed > 0) owedEnrichment.set(row.org_id, row.owed);
+  }
+  return { unfinished, owedEnrichment };
+}
+
 /** Written requests whose enrichment job has not finished, owed since before `dueBefore`. */
 export async function findRequestsOwedEnrichment(
   db: Queryable,
