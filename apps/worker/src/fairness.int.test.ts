@@ -135,7 +135,10 @@ it("org B's single upserts complete within 2× their idle p95 + one job's servic
            percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS run_p95
     FROM intake_requests
     WHERE org_id = ${stack.orgId}::uuid AND created_at BETWEEN ${loadedFrom} AND ${loadedTo}`;
-  const serviceMs = Number(service?.p50);
+  // B's p95 is held against the p95 of what it is made of: a B request that lands just as every
+  // worker slot has taken an A job waits for one of those runs, so the service time that bounds it
+  // is an A job's at the same percentile (the unchanged FIFO queue misses this bound by seconds).
+  const serviceMs = Number(service?.p95);
   const idleP95 = quantile(idle, 0.95);
   const loadedP95 = quantile(loaded, 0.95);
   const bound = 2 * idleP95 + serviceMs;
