@@ -1,6 +1,6 @@
 export { createJobProducer, type JobProducer } from "./job-producer";
 export { type QueueName, queueNames } from "./queue-names";
-export { closeRedis, createRedis, type Redis } from "./redis";
+export { closeRedis, createRedis, type Redis, type RedisTarget } from "./redis";
 export {
   enrichContactJob,
   intakeOperations,

@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Redis } from "./redis";
 import { type RequestJobPayload, type RequestJobSpec, requestJobPayloadSchema } from "./request-jobs";
 
 export interface JobProducer {
