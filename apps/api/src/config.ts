@@ -4,7 +4,9 @@ import {
   logPrettySchema,
   positiveIntSchema,
   queuePrefixSchema,
+  redisClusterNodesSchema,
   redisUrlSchema,
+  requireClusterHashTag,
 } from "@upsert/config";
 import { z } from "zod";
 
@@ -12,6 +14,8 @@ export const apiEnvSchema = z
   .object({
     DATABASE_URL: databaseUrlSchema,
     REDIS_URL: redisUrlSchema,
+    /** Seed nodes of a Redis Cluster (`host:port,...`); REDIS_URL then only gives credentials and TLS. */
+    REDIS_CLUSTER_NODES: redisClusterNodesSchema,
     QUEUE_PREFIX: queuePrefixSchema,
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     HOST: z.string().default("0.0.0.0"),
@@ -87,5 +91,6 @@ export const apiEnvSchema = z
   .refine((env) => env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS, {
     path: ["HTTP_HEADERS_TIMEOUT_MS"],
     error: "must not exceed HTTP_REQUEST_TIMEOUT_MS",
-  });
+  })
+  .superRefine(requireClusterHashTag);
 export type ApiEnv = z.infer<typeof apiEnvSchema>;

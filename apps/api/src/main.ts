@@ -22,11 +22,12 @@ import { createRateLimits } from "./http/rate-limit";
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
 const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
-const redis = createRedis(env.REDIS_URL, "producer");
+const redisTarget = { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES };
+const redis = createRedis(redisTarget, "producer");
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: env.QUEUE_PREFIX });
 // One subscription for every request waiting on its write (`Prefer: wait`), however many there are.
-const subscriber = createRedis(env.REDIS_URL, "subscriber");
+const subscriber = createRedis(redisTarget, "subscriber");
 subscriber.on("error", (err) => logger.warn({ err: err.message }, "redis subscriber connection error"));
 const written = createRequestWrittenListener({ subscriber, prefix: env.QUEUE_PREFIX });
 const metrics = createApiMetrics({ waitingRequests: () => written.waiting() });

@@ -4,7 +4,9 @@ import {
   logPrettySchema,
   positiveIntSchema,
   queuePrefixSchema,
+  redisClusterNodesSchema,
   redisUrlSchema,
+  requireClusterHashTag,
 } from "@upsert/config";
 import { z } from "zod";
 
@@ -12,6 +14,8 @@ export const workerEnvSchema = z
   .object({
     DATABASE_URL: databaseUrlSchema,
     REDIS_URL: redisUrlSchema,
+    /** Seed nodes of a Redis Cluster (`host:port,...`); REDIS_URL then only gives credentials and TLS. */
+    REDIS_CLUSTER_NODES: redisClusterNodesSchema,
     QUEUE_PREFIX: queuePrefixSchema,
     LOG_LEVEL: logLevelSchema,
     LOG_PRETTY: logPrettySchema,
@@ -115,5 +119,6 @@ export const workerEnvSchema = z
           message: `required when ENRICHMENT_PROVIDER=${env.ENRICHMENT_PROVIDER}`,
         });
     }
-  });
+  })
+  .superRefine(requireClusterHashTag);
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -33,8 +33,9 @@ import { deliverWebhook } from "./webhooks/deliver-webhook";
 const env = parseEnv(workerEnvSchema, process.env, "worker");
 const logger = createLogger({ name: "worker", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
 const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
-const workerRedis = createRedis(env.REDIS_URL, "worker");
-const producerRedis = createRedis(env.REDIS_URL, "producer");
+const redisTarget = { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES };
+const workerRedis = createRedis(redisTarget, "worker");
+const producerRedis = createRedis(redisTarget, "producer");
 for (const redis of [workerRedis, producerRedis]) {
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
 }
@@ -175,7 +176,7 @@ function startWorker(
   // on another worker: its run here must stop before it writes (see writeUpsert).
   worker.on("lockRenewalFailed", (jobIds) => {
     processor
-      .abandonLostRuns?.(jobIds, (id) => producerRedis.get(`${env.QUEUE_PREFIX}:${spec.queue}:${id}:lock`))
+      .abandonLostRuns?.(jobIds)
       ?.catch((err: unknown) => logger.warn({ err }, "could not check lost job locks"));
   });
   return worker;

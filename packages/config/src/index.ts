@@ -1,10 +1,13 @@
 export {
   databaseUrlSchema,
+  hashTagOf,
   logLevelSchema,
   logPrettySchema,
   positiveIntSchema,
   queuePrefixSchema,
+  redisClusterNodesSchema,
   redisUrlSchema,
+  requireClusterHashTag,
 } from "./env-fields";
 export {
   type CreateLoggerOptions,

@@ -1,7 +1,7 @@
 export { createJobProducer, type JobProducer } from "./job-producer";
 export { createDashboardQueues, type DashboardQueues } from "./queue-dashboard";
 export { type QueueName, queueNames } from "./queue-names";
-export { closeRedis, createRedis, type Redis } from "./redis";
+export { closeRedis, createRedis, type Redis, type RedisTarget } from "./redis";
 export {
   enrichContactJob,
   intakeOperations,

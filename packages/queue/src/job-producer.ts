@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { createOrgBacklog, priorityOfRank } from "./org-backlog";
+import type { Redis } from "./redis";
 import { type RequestJobPayload, type RequestJobSpec, requestJobPayloadSchema } from "./request-jobs";
 
 export interface JobProducer {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Redis } from "./redis";
 
 /**
  * Fairness between organisations (see docs/design.md, "Fairness between organisations"): each

@@ -1,7 +1,7 @@
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { queueNames } from "./queue-names";
+import type { Redis } from "./redis";
 
 export interface DashboardQueues {
   /** bull-board adapters of every queue of the service (upsert, enrichment, webhook delivery). */

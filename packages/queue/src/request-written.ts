@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Redis } from "./redis";
 
 /**
  * The pub/sub channel on which workers announce that a request's write has finished (succeeded or

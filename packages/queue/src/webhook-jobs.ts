@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { queueNames } from "./queue-names";
+import type { Redis } from "./redis";
 
 /** A delivery job carries ids only: the body, URL and secret are in Postgres (webhook_deliveries). */
 export const webhookDeliveryPayloadSchema = z.object({

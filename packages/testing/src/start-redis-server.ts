@@ -38,19 +38,13 @@ let exitHookInstalled = false;
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServer> {
   const appendonly = options.appendonly ?? false;
   const dir = await mkdtemp(path.join(tmpdir(), "upsert-redis-"));
-  let port = 0;
-  let child: ChildProcess | undefined;
-  // Another process can take the free port between probing and binding; try a few ports.
-  for (let attempt = 1; child === undefined; attempt += 1) {
-    port = await findFreePort();
-    try {
-      child = await spawnRedisServer({ port, dir, appendonly });
-    } catch (error) {
-      if (attempt >= 3 || !(error instanceof RedisStartError) || !error.portInUse) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
-    }
+  let port: number;
+  let child: ChildProcess;
+  try {
+    ({ port, child } = await spawnOnFreePort({ dir, appendonly }));
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   }
 
   let current: ChildProcess = child;
@@ -80,6 +74,26 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   return server;
 }
 
+/**
+ * Starts redis-server on a free port (another process can take it between probing and binding, so
+ * a few ports are tried). `extraArgs` are added to the command line for the chosen port.
+ */
+export async function spawnOnFreePort(config: {
+  dir: string;
+  appendonly: boolean;
+  extraArgs?: (port: number) => Promise<string[]> | string[];
+}): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await findFreePort();
+    try {
+      const extraArgs = (await config.extraArgs?.(port)) ?? [];
+      return { port, child: await spawnRedisServer({ ...config, port, extraArgs }) };
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof RedisStartError) || !error.portInUse) throw error;
+    }
+  }
+}
+
 class RedisStartError extends Error {
   override readonly name = "RedisStartError";
   constructor(
@@ -94,6 +108,7 @@ async function spawnRedisServer(config: {
   port: number;
   dir: string;
   appendonly: boolean;
+  extraArgs?: string[];
 }): Promise<ChildProcess> {
   const args = [
     "--port",
@@ -110,6 +125,7 @@ async function spawnRedisServer(config: {
     config.dir,
     "--daemonize",
     "no",
+    ...(config.extraArgs ?? []),
   ];
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   trackServer(child);
@@ -162,7 +178,7 @@ async function spawnRedisServer(config: {
 }
 
 // Signals the process by pid (never by name) and waits until it has exited.
-async function terminate(child: ChildProcess, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+export async function terminate(child: ChildProcess, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   signalProcess(child.pid, signal);

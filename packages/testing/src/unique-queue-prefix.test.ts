@@ -7,4 +7,8 @@ describe("uniqueQueuePrefix", () => {
     expect(prefixes[0]).toMatch(/^test-[0-9a-f]{12}$/);
     expect(new Set(prefixes).size).toBe(100);
   });
+
+  it("wraps it in a {hash tag} for a Redis Cluster", () => {
+    expect(uniqueQueuePrefix({ hashTag: true })).toMatch(/^\{test-[0-9a-f]{12}\}$/);
+  });
 });

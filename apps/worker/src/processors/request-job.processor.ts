@@ -43,10 +43,12 @@ export interface RequestJobProcessor {
   process(job: Job, token?: string, signal?: AbortSignal): Promise<void>;
   /**
    * For jobs whose lock renewal failed: aborts this process's run of each one whose lock really
-   * is gone (held by another token or expired), so it stops before its write. BullMQ also reports
-   * failures for jobs that just moved themselves to delayed; those runs are over and are ignored.
+   * is gone (held by another token or expired), so it stops before its write. Asks BullMQ to
+   * extend the run's lock once more (`job.extendLock` with the run's token): it refuses when the
+   * lock is no longer this run's. BullMQ also reports failures for jobs that just moved themselves
+   * to delayed; those runs are over and are ignored. Rejects when Redis cannot be asked.
    */
-  abandonLostRuns(jobIds: string[], readLock: (jobId: string) => Promise<string | null>): Promise<void>;
+  abandonLostRuns(jobIds: string[]): Promise<void>;
 }
 
 /**
@@ -55,13 +57,13 @@ export interface RequestJobProcessor {
  * "defer" into a delay.
  */
 export function createRequestJobProcessor(deps: RequestJobProcessorDeps): RequestJobProcessor {
-  const runs = new Map<string, { token: string; controller: AbortController }>();
+  const runs = new Map<string, { job: Job; token: string; controller: AbortController }>();
 
   async function process(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
     const parsed = requestJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job payload: ${parsed.error.message}`);
     const logger = deps.logger.child({ queue: job.queueName, jobId: job.id, orgId: parsed.data.orgId });
-    const run = { token: token ?? "", controller: new AbortController() };
+    const run = { job, token: token ?? "", controller: new AbortController() };
     const jobId = job.id ?? "";
     runs.set(jobId, run);
     const runSignal = signal ? AbortSignal.any([signal, run.controller.signal]) : run.controller.signal;
@@ -124,10 +126,10 @@ export function createRequestJobProcessor(deps: RequestJobProcessorDeps): Reques
     }
   }
 
-  async function abandonLostRuns(jobIds: string[], readLock: (jobId: string) => Promise<string | null>) {
+  async function abandonLostRuns(jobIds: string[]) {
     for (const jobId of jobIds) {
       const run = runs.get(jobId);
-      if (!run || (await readLock(jobId)) === run.token) continue;
+      if (!run || Number(await run.job.extendLock(run.token, deps.lockMs)) === 1) continue;
       deps.logger.warn({ jobId }, "job lock lost to another worker; abandoning this run");
       run.controller.abort(new Error("job lock lost"));
     }

@@ -4,6 +4,8 @@ import {
   type AppProcess,
   createTestDatabase,
   dropQueuePrefix,
+  findFreePort,
+  type RedisCluster,
   startAppProcess,
   type TestDatabase,
   uniqueQueuePrefix,
@@ -60,22 +62,33 @@ export interface Stack {
 
 /**
  * The service as production runs it: one API process and `workers` worker processes, on a fresh
- * database and this stack's own queue prefix (and Redis, when `redisUrl` is given).
+ * database and this stack's own queue prefix (and Redis, when `redisUrl` is given). With
+ * `redisCluster`, every process talks to that Redis Cluster (REDIS_CLUSTER_NODES, a `{hash tag}`
+ * prefix) and REDIS_URL names a port nothing listens on, so no connection can bypass the cluster.
  */
 export async function startStack(options: {
   workers: number;
   redisUrl?: string;
+  redisCluster?: RedisCluster;
   workerEnv?: Record<string, string>;
   /** Environment added to the API process's. */
   apiEnv?: Record<string, string>;
 }): Promise<Stack> {
   const database = await createTestDatabase();
   const db = createDb(database.url, { maxConnections: 3 });
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
-    QUEUE_PREFIX: uniqueQueuePrefix(),
-  };
+  const { redisCluster } = options;
+  const env: Record<string, string> = redisCluster
+    ? {
+        DATABASE_URL: database.url,
+        REDIS_URL: `redis://127.0.0.1:${await findFreePort()}`,
+        REDIS_CLUSTER_NODES: redisCluster.nodesEnv,
+        QUEUE_PREFIX: uniqueQueuePrefix({ hashTag: true }),
+      }
+    : {
+        DATABASE_URL: database.url,
+        REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
+        QUEUE_PREFIX: uniqueQueuePrefix(),
+      };
   const workerEnv = {
     ...env,
     ENRICHMENT_LATENCY_MS: "200",
@@ -96,7 +109,8 @@ export async function startStack(options: {
     await Promise.all([api.stop(), ...workers.map((w) => w.stop())]);
     await db.close();
     await database.drop();
-    await dropQueuePrefix(env.REDIS_URL, env.QUEUE_PREFIX).catch(() => 0); // its own Redis may be gone
+    // Its own Redis may be gone; a cluster's keys go with the cluster, which its owner stops.
+    if (!redisCluster) await dropQueuePrefix(env.REDIS_URL ?? "", env.QUEUE_PREFIX ?? "").catch(() => 0);
   };
 
   let port: string;

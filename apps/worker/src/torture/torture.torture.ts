@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { InitialOrgState } from "@upsert/domain";
-import { type AppProcess, startRedisServer } from "@upsert/testing";
+import { type AppProcess, type RedisCluster, startRedisCluster, startRedisServer } from "@upsert/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom, defaultIdentityPool, type IdentityPool } from "../testing/request-generator";
 import { type Stack, startStack } from "../testing/start-stack";
@@ -127,11 +127,20 @@ function describeRecovery(ms: number[]): string {
   return `p50 ${(median / 1_000).toFixed(1)} s, max ${((sorted.at(-1) ?? 0) / 1_000).toFixed(1)} s`;
 }
 
-/** Scenario 1's workload on 4 workers: 8 streams, drained, checked against the model. */
-async function randomizedHistories(total: number, workerEnv: Record<string, string>, name: string) {
+/**
+ * Scenario 1's workload on 4 workers: 8 streams, drained, checked against the model. On the
+ * machine's Redis, or on `redisCluster` (every process a cluster client).
+ */
+async function randomizedHistories(
+  total: number,
+  workerEnv: Record<string, string>,
+  name: string,
+  redisCluster?: RedisCluster,
+) {
   const streams = 8;
   const stack = await startStack({
     workers: 4,
+    redisCluster,
     workerEnv: { ENRICHMENT_LATENCY_MS: "50", WORKER_CONCURRENCY: "50", ...workerEnv },
   });
   try {
@@ -204,6 +213,23 @@ describe.sequential("torture", () => {
     const verdict = await randomizedHistories(total, {}, "1 randomized histories");
     record(verdict);
     expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+  });
+
+  it("1c. randomized histories on a 3-master Redis Cluster: the same checks", async () => {
+    const total = Number(process.env.TORTURE_HISTORY_REQUESTS ?? (short ? 400 : 10_000));
+    const cluster = await startRedisCluster({ masters: 3 });
+    try {
+      const verdict = await randomizedHistories(
+        total,
+        {},
+        "1c randomized histories (Redis Cluster)",
+        cluster,
+      );
+      record(verdict);
+      expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+    } finally {
+      await cluster.stop();
+    }
   });
 
   for (const unsafeBreak of ["ordering", "identity-lock"] as const) {
