@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
       verify: refuseInvalidUtf8,
     });
   // Batches may be larger; a body parsed here is not parsed again below.
-  app.post(["/v1/contacts/batch", "/v1/accounts/batch"], jsonBody(deps.batchMaxBytes));
+  app.use(["/v1/contacts/batch", "/v1/accounts/batch"], jsonBody(deps.batchMaxBytes));
   app.use(jsonBody(maxBodyBytes));
   // Health, readiness and metrics (above) are neither authenticated nor rate limited.
   app.use("/v1", requireApiKey(deps.authenticator, deps.rateLimits));
