@@ -1,11 +1,13 @@
 // `pnpm bench:batch`: how long the project's API takes to accept (202) a 1,000-item
 // POST /v1/contacts/batch: validation of every item, the one intake statement, the one addBulk.
 // No workers run, so only acceptance is measured. See the README's "Batches" section.
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { dropQueuePrefix, uniqueQueuePrefix } from "@upsert/testing";
 import { createBenchDatabase } from "./bench-database";
 import { cleanUpOnSignals, createCleanup } from "./cleanup";
 import { benchEnvSchema } from "./config";
+import { type CpuMeter, startCpuMeter } from "./process-cpu";
 import { startProjectApi } from "./processes";
 
 const { values: flags } = parseArgs({
@@ -74,7 +76,12 @@ try {
       `(${(Buffer.byteLength(bodies[0] ?? "") / 1024).toFixed(0)} KiB each), one at a time`,
   );
   const times: number[] = [];
+  let meter: CpuMeter | undefined;
   for (const [b, body] of bodies.entries()) {
+    // CPU is read for the timed batches only: the API process and the database's backends (the
+    // shared Redis serves others too, so it is not counted).
+    if (b === warmup)
+      meter = await startCpuMeter({ api: () => [api.process.pid], postgres: () => database.backendPids() });
     const began = performance.now();
     const res = await fetch(`${api.url}/v1/contacts/batch`, {
       method: "POST",
@@ -87,6 +94,7 @@ try {
       throw new Error(`batch ${b}: ${res.status} ${JSON.stringify(json).slice(0, 500)}`);
     if (b >= warmup) times.push(ms);
   }
+  const cpu = await meter?.stop();
   const { rows } = await database.client.query<{ rows: string }>(
     "SELECT count(*) AS rows FROM intake_requests WHERE batch_id IS NOT NULL",
   );
@@ -97,6 +105,10 @@ try {
       `batch accept (${itemsPerBatch} items, ${batches} batches, sequential)`,
       `  p50 ${fmt(percentile(times, 50))}   p90 ${fmt(percentile(times, 90))}   p99 ${fmt(percentile(times, 99))}   max ${fmt(times.at(-1) ?? Number.NaN)}`,
       `  target: p50 ≤ 150 ms: ${percentile(times, 50) <= 150 ? "met" : "MISSED"}`,
+      `  CPU per batch: API ${fmt((cpu?.ms.api ?? Number.NaN) / batches)}, Postgres ${fmt((cpu?.ms.postgres ?? Number.NaN) / batches)} ` +
+        `(a lower bound of the latency on an idle machine; Redis not counted)`,
+      `  machine busy meanwhile: ${(((cpu?.machineBusyMs ?? 0) / (cpu?.elapsedMs ?? 1)) * 100).toFixed(0)}% of one core ` +
+        `(2 cores; other sessions included), load average ${loadavg()[0]?.toFixed(1)}`,
       `  intake rows recorded: ${rows[0]?.rows} (expected ${(warmup + batches) * itemsPerBatch})`,
       "",
     ].join("\n"),

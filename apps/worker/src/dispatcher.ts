@@ -6,6 +6,7 @@ import {
   findRunnableWaitingRequests,
   findUnfinishedRequests,
   type Pool,
+  purgeFinishedBatches,
   purgeFinishedRequests,
   releaseLease,
 } from "@upsert/db";
@@ -114,6 +115,8 @@ export function startDispatcher(options: {
       if (count < purgeBatch) break;
     }
     if (purged > 0) log.info({ purged }, "purged finished requests past retention");
+    const batches = await purgeFinishedBatches(options.pool, { finishedBefore, limit: purgeBatch });
+    if (batches > 0) log.info({ batches }, "purged finished batches past retention");
   };
 
   const tick = async () => {

@@ -41,6 +41,7 @@ export {
   findBatchForOrg,
   finishBatchIfDone,
   listBatchItems,
+  purgeFinishedBatches,
   type RejectedBatchItem,
 } from "./repositories/batches.repository";
 export {

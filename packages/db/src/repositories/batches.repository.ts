@@ -289,3 +289,23 @@ export async function listBatchItems(
     totalCount: counts[0]?.total ?? 0,
   };
 }
+
+/**
+ * Deletes up to `limit` batches that finished before `finishedBefore` (the intake retention: their
+ * items are purged by then too); returns how many. Bounded like purgeFinishedRequests.
+ */
+export async function purgeFinishedBatches(
+  db: Queryable,
+  input: { finishedBefore: Date; limit: number },
+): Promise<number> {
+  const rows = await runStatement<{ purged: number }>(
+    db,
+    "purge_finished_batches",
+    `WITH doomed AS (
+       SELECT id FROM batches WHERE finished_at < $1 ORDER BY finished_at LIMIT $2
+     ), deleted AS (DELETE FROM batches b USING doomed WHERE b.id = doomed.id RETURNING 1)
+     SELECT count(*)::int AS purged FROM deleted`,
+    [input.finishedBefore, input.limit],
+  );
+  return rows[0]?.purged ?? 0;
+}
