@@ -65,12 +65,15 @@ const app = createApp({
   webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
   queueDashboard:
     dashboardQueues && env.ADMIN_TOKEN ? { queues: dashboardQueues, adminToken: env.ADMIN_TOKEN } : undefined,
+  batchMaxItems: env.BATCH_MAX_ITEMS,
+  batchMaxBytes: env.BATCH_MAX_BYTES,
   authenticator: createApiKeyAuthenticator({ prisma: db.prisma, ttlMs: env.API_KEY_CACHE_TTL_MS, logger }),
   rateLimits: createRateLimits({
     redis,
     prefix: env.QUEUE_PREFIX,
     logger,
     defaultPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    defaultItemsPerMinute: env.RATE_LIMIT_ITEMS_PER_MINUTE,
     authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
   }),

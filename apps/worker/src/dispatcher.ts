@@ -6,7 +6,9 @@ import {
   findRequestsOwedEnrichment,
   findRunnableWaitingRequests,
   findUnfinishedRequests,
+  finishDoneBatches,
   type Pool,
+  purgeFinishedBatches,
   purgeFinishedRequests,
   releaseLease,
 } from "@upsert/db";
@@ -112,6 +114,10 @@ export function startDispatcher(options: {
     const backlogs = await countBacklogsByOrg(options.pool);
     await options.producer.resetBacklogs(backlogs.unfinished);
     await options.enrichmentProducer.resetBacklogs(backlogs.owedEnrichment);
+
+    // Batches whose last item's worker died before marking the batch finished.
+    const batches = await finishDoneBatches(options.pool, { acceptedBefore, limit: batchSize });
+    if (batches > 0) log.info({ batches }, "finished batches whose last item's worker had not");
     return recreated + enrichments;
   };
 
@@ -124,6 +130,8 @@ export function startDispatcher(options: {
       if (count < purgeBatch) break;
     }
     if (purged > 0) log.info({ purged }, "purged finished requests past retention");
+    const batches = await purgeFinishedBatches(options.pool, { finishedBefore, limit: purgeBatch });
+    if (batches > 0) log.info({ batches }, "purged finished batches past retention");
   };
 
   const tick = async () => {

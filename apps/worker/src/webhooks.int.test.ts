@@ -1,6 +1,5 @@
 import type { ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { emitWebhookEvent } from "@upsert/db";
 import {
   dropQueuePrefix,
   type HttpStandIn,
@@ -232,31 +231,44 @@ describe("completion webhooks", () => {
     await deleteWebhook(webhook);
   }, 60_000);
 
-  it("delivers batch.finished events produced by emitWebhookEvent, to subscribers only", async () => {
+  it("delivers batch.finished once a batch's last item is written, with the batch as GET shows it, to subscribers only", async () => {
     const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
       res.writeHead(204).end();
     });
     const webhook = await createWebhook(receiver.url, ["batch.finished"]);
     useSecret(webhook.secret);
-    const data = {
-      id: "0193a7c2-0000-7000-8000-000000000001",
-      status: "succeeded",
-      counts: { succeeded: 2 },
-    };
-    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "batch.finished", data })).toBe(
-      1,
-    );
-    expect(await emitWebhookEvent(stack.db.pool, { orgId: stack.orgId, type: "job.failed", data: {} })).toBe(
-      0,
-    );
+    const accepted = await stack.call<{ data: { batch_id: string } }>("POST", "/v1/contacts/batch", {
+      items: [
+        { email: "batch-one@initech.com" },
+        { email: "batch-two@initech.com" },
+        { email: "not an email" },
+      ],
+    });
+    expect(accepted.status).toBe(202);
+    const batchId = accepted.body.data.batch_id;
     await waitFor(() => received.length === 1, {
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       intervalMs: 50,
       message: "batch.finished not delivered",
     });
-    expect(received[0]).toMatchObject({ verified: true, event: { type: "batch.finished", data } });
+    const shown = await stack.call<{ data: Record<string, unknown> }>("GET", `/v1/batches/${batchId}`);
+    expect(received[0]).toMatchObject({
+      verified: true,
+      event: {
+        type: "batch.finished",
+        data: {
+          id: batchId,
+          status: "partially_failed",
+          counts: { succeeded: 2, failed: 0, rejected: 1, created: 2, updated: 0 },
+        },
+      },
+    });
+    expect(received[0]?.event.data).toEqual(shown.body.data);
+    // Only subscribers: this endpoint did not ask for the items' job events.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(received).toHaveLength(1);
     await deleteWebhook(webhook);
-  }, 30_000);
+  }, 40_000);
 
   it("re-queues a pending delivery whose job Redis lost, from its Postgres record", async () => {
     let down = true;

@@ -31,6 +31,21 @@ export {
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
 export {
+  type AcceptBatchInput,
+  type AcceptBatchOutcome,
+  type AcceptedBatch,
+  acceptBatch,
+  type BatchItemRecord,
+  type BatchItemStatus,
+  type BatchRecord,
+  findBatchForOrg,
+  finishBatchIfDone,
+  finishDoneBatches,
+  listBatchItems,
+  purgeFinishedBatches,
+  type RejectedBatchItem,
+} from "./repositories/batches.repository";
+export {
   type AccountByIdChange,
   type ContactByIdChange,
   loadAccountById,
@@ -101,9 +116,11 @@ export {
   type CreatedOrganization,
   createOrganization,
   findOrganization,
+  itemsRateLimitPerMinuteRange,
   type OrganizationRecord,
   rateLimitPerMinuteRange,
   setOrganizationRateLimit,
+  setOrganizationRateLimits,
 } from "./repositories/organizations.repository";
 export { toAccountRecord, toContactRecord } from "./repositories/prisma-records";
 export {
@@ -118,7 +135,6 @@ export {
   createWebhookEndpoint,
   type DeliveryWork,
   deleteWebhookEndpoint,
-  emitWebhookEvent,
   findPendingDeliveries,
   findWebhookEndpoint,
   listWebhookDeliveries,

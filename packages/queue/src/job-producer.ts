@@ -83,6 +83,7 @@ export function createJobProducer(
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
     });
+    work.catch(() => {}); // its outcome after a timeout is of no interest
     try {
       await Promise.race([work, timeout]);
     } finally {

@@ -50,7 +50,7 @@ export const accountEnvelope = itemEnvelope(
 );
 
 // The schema `PUT /v1/accounts` validates with; it refuses unknown keys itself (catchall + refine).
-const accountUpsertRequest = upsertAccountRequestSchema.meta({
+export const accountUpsertRequest = upsertAccountRequestSchema.meta({
   id: "AccountUpsertRequest",
   override: ({ jsonSchema }) => {
     jsonSchema.additionalProperties = false;

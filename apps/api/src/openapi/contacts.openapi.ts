@@ -64,7 +64,7 @@ export const contactEnvelope = itemEnvelope(
 );
 
 // The request schema is the one `PUT /v1/contacts` validates with; described as its input.
-const contactUpsertRequest = upsertContactRequestSchema.meta({
+export const contactUpsertRequest = upsertContactRequestSchema.meta({
   id: "ContactUpsertRequest",
   description:
     "Either `email` or `linkedin_url` is required; with only `linkedin_url`, also `account_id` or `domain`. Absent fields are left as they are, `null` clears. Custom field values go in top-level `custom_field_<uuid>` keys. Any other key is a 422.",

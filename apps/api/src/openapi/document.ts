@@ -1,5 +1,6 @@
 import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import { accountsPaths } from "./accounts.openapi";
+import { batchesPaths } from "./batches.openapi";
 import { bearerSecurityScheme } from "./components";
 import { contactsPaths } from "./contacts.openapi";
 import { customFieldsPaths } from "./custom-fields.openapi";
@@ -14,6 +15,7 @@ const resourcePaths: ZodOpenApiPathsObject[] = [
   contactsPaths,
   accountsPaths,
   jobsPaths,
+  batchesPaths,
   tagsPaths,
   customFieldsPaths,
   schemasPaths,

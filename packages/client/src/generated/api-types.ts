@@ -85,6 +85,26 @@ export interface paths {
         patch: operations["update_account"];
         trace?: never;
     };
+    "/v1/accounts/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Accounts in a Batch
+         * @description Up to BATCH_MAX_ITEMS (default 1,000) bodies of `PUT /v1/accounts`, at most 6 MiB. Each item is validated on its own: invalid ones are listed in `rejected` with their index and every problem, valid ones are recorded together (one statement) and each becomes a job, applied as single requests are; items for the same domain apply in item order. The batch is refused as a whole (422) only when the body is malformed or over the limits. A batch counts as one request against the rate limit, and its items against the organisation's items per minute (default 100,000; 429 `rate_limited` over it, nothing recorded). `idempotency_key` (or the `Idempotency-Key` header) replays the same batch; items cannot carry their own.
+         */
+        post: operations["batch_upsert_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts/list": {
         parameters: {
             query?: never;
@@ -99,6 +119,46 @@ export interface paths {
          * @description Filters, sorts and pages the organisation's records; each item is what the single GET answers. An unknown field, an unsupported condition or an unsortable field is a 422 naming it.
          */
         post: operations["list_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a Batch
+         * @description The batch's status and its items' counts. With `Prefer: wait=N`, a long poll: answered once every item's write has finished, or after N seconds with the batch as it is.
+         */
+        get: operations["get_batch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{batch_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a Batch's Items
+         * @description Every item in index order, accepted (with its job's status and result or error) and rejected alike, paged as Monaco's lists.
+         */
+        get: operations["list_batch_items"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -168,6 +228,26 @@ export interface paths {
          * @description Asks the enrichment provider again (after a failed or stale enrichment). Fill-only: values a caller sent are never overwritten. Asynchronous like the upsert.
          */
         post: operations["reenrich_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upsert Contacts in a Batch
+         * @description Up to BATCH_MAX_ITEMS (default 1,000) bodies of `PUT /v1/contacts`, at most 6 MiB. Each item is validated on its own: invalid ones are listed in `rejected` with their index and every problem, valid ones are recorded together (one statement) and each becomes a job, applied as single requests are; items for the same person apply in item order. The batch is refused as a whole (422) only when the body is malformed or over the limits. A batch counts as one request against the rate limit, and its items against the organisation's items per minute (default 100,000; 429 `rate_limited` over it, nothing recorded). `idempotency_key` (or the `Idempotency-Key` header) replays the same batch; items cannot carry their own.
+         */
+        post: operations["batch_upsert_contacts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -411,6 +491,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptedBatch: {
+            /** @description Items recorded, each a job of its own */
+            accepted: number;
+            /**
+             * Format: uuid
+             * @description Poll `GET /v1/batches/{batch_id}`
+             */
+            batch_id: string;
+            links: {
+                /** @example /v1/batches/0193…/items */
+                items: string;
+                /** @example /v1/batches/0193… */
+                self: string;
+            };
+            /** @description Every invalid item, with all its problems */
+            rejected: components["schemas"]["RejectedBatchItem"][];
+            /**
+             * @description `queued` until an item has started, `running` until every accepted item's write has finished, then `succeeded` (every item did), `failed` (none did: rejected or its job failed) or `partially_failed`.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "partially_failed" | "failed";
+        };
         AcceptedJob: {
             /** Format: date-time */
             created_at: string;
@@ -472,6 +574,14 @@ export interface components {
              */
             sort?: string;
         };
+        AccountsBatchRequest: {
+            /**
+             * @description Makes a retry safe: the same key with the same body within 24 hours answers the first request's job (`Idempotent-Replayed: true`); with another body it is a 422 `idempotency_key_reused`. Equivalent to the body field `idempotency_key`.
+             * @example c7f1b0f4-2f8e-4d7e-9a57-3a1f4f0a9b21
+             */
+            idempotency_key?: string;
+            items: components["schemas"]["AccountUpsertRequest"][];
+        };
         AccountUpdateRequest: {
             idempotency_key?: string | null;
             linkedin_url?: string | null;
@@ -488,6 +598,77 @@ export interface components {
             name?: string | null;
             notes?: string | null;
             status?: string | null;
+        };
+        BatchItem: {
+            error: ({
+                code: string;
+                message: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            index: number;
+            /** @description The item's job (`GET /v1/jobs/{job_id}`); null if rejected */
+            job_id: string | null;
+            links: {
+                job: string;
+            } | null;
+            result: ({
+                /** @description The AccountDetailResponse as written */
+                account?: unknown;
+                account_created?: boolean;
+                account_id?: string | null;
+                /** @enum {string} */
+                action: "created" | "updated" | "enrich";
+                /** @description The ContactDetailResponse as written */
+                contact?: unknown;
+                /** Format: uuid */
+                contact_id?: string;
+                /** @enum {string} */
+                enrichment: "pending" | "skipped" | "applied" | "failed";
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "rejected";
+        };
+        BatchResponse: {
+            counts: {
+                accepted: number;
+                /** @description Among the succeeded: records created */
+                created: number;
+                /** @description Accepted items whose job failed */
+                failed: number;
+                /** @description Items sent */
+                items: number;
+                queued: number;
+                rejected: number;
+                running: number;
+                succeeded: number;
+                /** @description Among the succeeded: records updated */
+                updated: number;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** @description When the last item's write finished */
+            finished_at: string | null;
+            /** Format: uuid */
+            id: string;
+            links: {
+                /** @example /v1/batches/0193…/items */
+                items: string;
+                /** @example /v1/batches/0193… */
+                self: string;
+            };
+            /**
+             * @example contact.upsert
+             * @example account.upsert
+             */
+            operation: string;
+            /**
+             * @description `queued` until an item has started, `running` until every accepted item's write has finished, then `succeeded` (every item did), `failed` (none did: rejected or its job failed) or `partially_failed`.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "partially_failed" | "failed";
         };
         ContactDetailResponse: {
             account_id: string | null;
@@ -536,6 +717,14 @@ export interface components {
              * @example -updated_at
              */
             sort?: string;
+        };
+        ContactsBatchRequest: {
+            /**
+             * @description Makes a retry safe: the same key with the same body within 24 hours answers the first request's job (`Idempotent-Replayed: true`); with another body it is a 422 `idempotency_key_reused`. Equivalent to the body field `idempotency_key`.
+             * @example c7f1b0f4-2f8e-4d7e-9a57-3a1f4f0a9b21
+             */
+            idempotency_key?: string;
+            items: components["schemas"]["ContactUpsertRequest"][];
         };
         ContactUpdateRequest: {
             account_id?: string | null;
@@ -668,6 +857,49 @@ export interface components {
             /** @description One value, or a list of them for `is` / `is_not` */
             value?: unknown;
         };
+        FinishedBatchResponse: {
+            accepted: number;
+            /** Format: uuid */
+            batch_id: string;
+            counts: {
+                accepted: number;
+                /** @description Among the succeeded: records created */
+                created: number;
+                /** @description Accepted items whose job failed */
+                failed: number;
+                /** @description Items sent */
+                items: number;
+                queued: number;
+                rejected: number;
+                running: number;
+                succeeded: number;
+                /** @description Among the succeeded: records updated */
+                updated: number;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** @description When the last item's write finished */
+            finished_at: string | null;
+            /** Format: uuid */
+            id: string;
+            links: {
+                /** @example /v1/batches/0193…/items */
+                items: string;
+                /** @example /v1/batches/0193… */
+                self: string;
+            };
+            /**
+             * @example contact.upsert
+             * @example account.upsert
+             */
+            operation: string;
+            rejected: components["schemas"]["RejectedBatchItem"][];
+            /**
+             * @description `queued` until an item has started, `running` until every accepted item's write has finished, then `succeeded` (every item did), `failed` (none did: rejected or its job failed) or `partially_failed`.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "partially_failed" | "failed";
+        };
         JobResponse: {
             attempts: number;
             /** Format: date-time */
@@ -736,12 +968,20 @@ export interface components {
         PublicErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
+        PublicItemResponse_AcceptedBatch_: {
+            data: components["schemas"]["AcceptedBatch"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
         PublicItemResponse_AcceptedJob_: {
             data: components["schemas"]["AcceptedJob"];
             meta: components["schemas"]["ResponseMeta"];
         };
         PublicItemResponse_AccountDetailResponse_: {
             data: components["schemas"]["AccountDetailResponse"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
+        PublicItemResponse_BatchResponse_: {
+            data: components["schemas"]["BatchResponse"];
             meta: components["schemas"]["ResponseMeta"];
         };
         PublicItemResponse_ContactDetailResponse_: {
@@ -754,6 +994,10 @@ export interface components {
         };
         PublicItemResponse_CustomFieldResponse_: {
             data: components["schemas"]["CustomFieldResponse"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
+        PublicItemResponse_FinishedBatchResponse_: {
+            data: components["schemas"]["FinishedBatchResponse"];
             meta: components["schemas"]["ResponseMeta"];
         };
         PublicItemResponse_JobResponse_: {
@@ -789,6 +1033,17 @@ export interface components {
             meta: components["schemas"]["ResponseMeta"];
             pagination: components["schemas"]["PaginationInfo"];
         };
+        PublicListResponse_BatchItem_: {
+            data: components["schemas"]["BatchItem"][];
+            meta: components["schemas"]["ResponseMeta"];
+            pagination: {
+                page: number;
+                page_size: number;
+                total_count: number;
+                total_count_exact: boolean;
+                total_pages: number;
+            };
+        };
         PublicListResponse_ContactResponse_: {
             data: components["schemas"]["ContactDetailResponse"][];
             meta: components["schemas"]["ResponseMeta"];
@@ -808,6 +1063,11 @@ export interface components {
                 status: "ready";
             };
             meta: components["schemas"]["ResponseMeta"];
+        };
+        RejectedBatchItem: {
+            error: components["schemas"]["ErrorDetail"];
+            /** @description The item's position in `items`, from 0 */
+            index: number;
         };
         ResponseMeta: {
             /**
@@ -1366,6 +1626,134 @@ export interface operations {
             };
         };
     };
+    batch_upsert_accounts: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                /** @description `wait=N`: answer 200 with the batch once every accepted item's write has finished within N seconds (capped by PREFER_WAIT_MAX_S), else 202. `respond-async` or none: 202 at once. */
+                prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountsBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: every accepted item finished in time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_FinishedBatchResponse_"];
+                };
+            };
+            /** @description Recorded: the batch, its rejected items, where to poll it */
+            202: {
+                headers: {
+                    "batch-id": string;
+                    "idempotent-replayed"?: "true";
+                    /** @description `/v1/batches/{batch_id}` */
+                    location: string;
+                    "retry-after": string;
+                    /** @description Batch items per minute the organisation may send */
+                    "x-ratelimit-items-limit": string;
+                    "x-ratelimit-items-remaining": string;
+                    /** @description Unix seconds when the window next frees items */
+                    "x-ratelimit-items-reset": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedBatch_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
     list_accounts: {
         parameters: {
             query?: never;
@@ -1417,6 +1805,159 @@ export interface operations {
             };
             /** @description The body is not JSON (`unsupported_media_type`). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    get_batch: {
+        parameters: {
+            query?: never;
+            header?: {
+                prefer?: string;
+            };
+            path: {
+                /** @description The `batch_id` of a 202 */
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_BatchResponse_"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    list_batch_items: {
+        parameters: {
+            query?: {
+                /** @description 1-indexed; default 1 */
+                page?: string;
+                /** @description 1 to 500; default 50 */
+                page_size?: string;
+                status?: "queued" | "running" | "succeeded" | "failed" | "rejected";
+            };
+            header?: never;
+            path: {
+                /** @description The `batch_id` of a 202 */
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicListResponse_BatchItem_"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2092,6 +2633,134 @@ export interface operations {
             };
             /** @description Not found (`not_found`), also for another organisation's resources. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The database stopped answering while the request was committed (`outcome_unknown`): retry with the same idempotency key. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    batch_upsert_contacts: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                /** @description `wait=N`: answer 200 with the batch once every accepted item's write has finished within N seconds (capped by PREFER_WAIT_MAX_S), else 202. `respond-async` or none: 202 at once. */
+                prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactsBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description With `Prefer: wait=N`: every accepted item finished in time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_FinishedBatchResponse_"];
+                };
+            };
+            /** @description Recorded: the batch, its rejected items, where to poll it */
+            202: {
+                headers: {
+                    "batch-id": string;
+                    "idempotent-replayed"?: "true";
+                    /** @description `/v1/batches/{batch_id}` */
+                    location: string;
+                    "retry-after": string;
+                    /** @description Batch items per minute the organisation may send */
+                    "x-ratelimit-items-limit": string;
+                    "x-ratelimit-items-remaining": string;
+                    /** @description Unix seconds when the window next frees items */
+                    "x-ratelimit-items-reset": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_AcceptedBatch_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -105,6 +105,7 @@ describe("findActiveApiKeyByHash and revokeApiKey", () => {
       keyId: apiKey.id,
       orgId: org.id,
       rateLimitPerMinute: null,
+      itemsRateLimitPerMinute: null,
     });
 
     const revoked = await revokeApiKey(db.prisma, apiKey.id);

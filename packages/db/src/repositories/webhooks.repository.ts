@@ -122,24 +122,6 @@ export async function listWebhookDeliveries(
   return { items: rows.map((row) => ({ ...row, status: row.status as WebhookDeliveryStatus })), totalCount };
 }
 
-/**
- * Records an event for every active endpoint of the org subscribed to `type` (emit_webhook_event);
- * returns how many deliveries it created. Pass the transaction client that records the outcome
- * the event reports, so the event commits with it or not at all.
- */
-export async function emitWebhookEvent(
-  db: Queryable,
-  input: { orgId: string; type: string; data: unknown; now?: Date },
-): Promise<number> {
-  const rows = await runStatement<{ count: number }>(
-    db,
-    "emit_webhook_event",
-    "SELECT emit_webhook_event($1, $2, $3, $4) AS count",
-    [input.orgId, input.type, JSON.stringify(input.data), input.now ?? new Date()],
-  );
-  return rows[0]?.count ?? 0;
-}
-
 export interface QueuedDelivery {
   id: string;
   orgId: string;
