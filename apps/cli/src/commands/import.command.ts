@@ -101,6 +101,7 @@ export async function runImportCommand(prisma: Prisma, args: ImportArgs, deps: I
       { file: args.file, failedOut: args.failedOut ?? `${args.file}.failed.csv`, batchSize, inFlight },
       (progress: ImportProgress) => bar?.update(progress.bytesRead, { ...progress }),
     );
+    bar?.update(size);
   } finally {
     bar?.stop();
     if (temporaryKeyId !== null) await revokeApiKey(prisma, temporaryKeyId);
@@ -112,6 +113,7 @@ export async function runImportCommand(prisma: Prisma, args: ImportArgs, deps: I
         rows: summary.rows,
         created: summary.created,
         updated: summary.updated,
+        unchanged: summary.unchanged,
         failed: summary.failed,
         rejected: summary.rejected,
         jobs_failed: summary.jobsFailed,
@@ -126,6 +128,7 @@ export async function runImportCommand(prisma: Prisma, args: ImportArgs, deps: I
         `Imported ${args.file}: ${summary.rows} rows in ${summary.batches} batch(es).`,
         `  created: ${summary.created}`,
         `  updated: ${summary.updated}`,
+        ...(summary.unchanged > 0 ? [`  unchanged: ${summary.unchanged}`] : []),
         `  failed:  ${summary.failed} (${summary.rejected} refused before a job ran, ${summary.jobsFailed} jobs failed)`,
         ...(rateLimitedWaits > 0
           ? [`  waited ${rateLimitedWaits} time(s) for the rate limit (429 Retry-After)`]

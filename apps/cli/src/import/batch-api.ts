@@ -130,7 +130,8 @@ export function createBatchApi(options: BatchApiOptions) {
         const { data: batch } = await call<BatchView>("GET", path, undefined, { prefer: "wait=10" });
         onProgress(batch);
         if (isFinished(batch)) return batch;
-        await sleep(250);
+        // Polls count against the organisation's rate limit: at most about one a second per batch.
+        await sleep(1_000);
       }
     },
     /** Every failed item of a finished batch, page by page. */

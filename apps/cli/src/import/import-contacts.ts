@@ -29,6 +29,8 @@ export interface ImportSummary {
   rows: number;
   created: number;
   updated: number;
+  /** Succeeded without being counted as created or updated (an upsert that changed nothing, if the API says so). */
+  unchanged: number;
   /** Rows refused before a job ran (bad CSV row or a validation error) plus rows whose job failed. */
   failed: number;
   rejected: number;
@@ -74,7 +76,16 @@ export async function importContacts(
     // Blank lines are kept (and skipped below) so that row numbers stay a spreadsheet's.
     parse({ bom: true, relax_column_count: true, info: true }),
   );
-  const totals = { rows: 0, created: 0, updated: 0, invalid: 0, rejected: 0, jobsFailed: 0, batches: 0 };
+  const totals = {
+    rows: 0,
+    succeeded: 0,
+    created: 0,
+    updated: 0,
+    invalid: 0,
+    rejected: 0,
+    jobsFailed: 0,
+    batches: 0,
+  };
   const live = new Map<number, BatchView["counts"]>();
   let bytesRead = 0;
   const report = () => {
@@ -117,6 +128,7 @@ export async function importContacts(
         report();
       });
       live.delete(number);
+      totals.succeeded += batch.counts.succeeded;
       totals.created += batch.counts.created;
       totals.updated += batch.counts.updated;
       totals.jobsFailed += batch.counts.failed;
@@ -201,6 +213,7 @@ export async function importContacts(
     rows: totals.rows,
     created: totals.created,
     updated: totals.updated,
+    unchanged: Math.max(0, totals.succeeded - totals.created - totals.updated),
     failed: totals.invalid + totals.rejected + totals.jobsFailed,
     rejected: totals.invalid + totals.rejected,
     jobsFailed: totals.jobsFailed,
