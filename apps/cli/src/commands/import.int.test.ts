@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeDatabaseUrl } from "../cli.errors";
 import { createMemoryOutput } from "../cli.output";
 import { runCli } from "../cli.program";
+import { runOrgSetRateLimitCommand } from "./org-set-rate-limit.command";
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, "../../../..");
@@ -275,6 +276,29 @@ describe("pnpm cli import", () => {
       ["cat@twice.com", "Cat, the second", "CTO"],
     ]);
   }, 120_000);
+
+  it("waits out 429s for their Retry-After and then imports every row", async () => {
+    const { org } = await createOrganization(db.prisma, { name: "Limited" });
+    // 4 requests a minute: the custom fields, a batch and its poll leave room for one more call.
+    await runOrgSetRateLimitCommand(
+      db.prisma,
+      { org: org.id, perMinute: "4", json: true },
+      createMemoryOutput(),
+    );
+    const file = path.join(dir, "limited.csv");
+    await writeFile(file, "email\nann@limited.com\nbob@limited.com\n");
+    const started = Date.now();
+
+    const result = await importInProcess(["--org", org.id, file, "--batch-size", "1", "--json"]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ rows: 2, created: 2, failed: 0, batches: 2 });
+    expect(summary.rate_limited_waits).toBeGreaterThan(0);
+    // The window is a minute long: honouring Retry-After means the import took most of one.
+    expect(Date.now() - started).toBeGreaterThan(30_000);
+    expect(await db.prisma.contact.count({ where: { orgId: org.id } })).toBe(2);
+  }, 240_000);
 
   it("refuses before sending anything: an unknown org, a key of another org, a header without identifiers", async () => {
     const { org } = await createOrganization(db.prisma, { name: "Refusals" });
