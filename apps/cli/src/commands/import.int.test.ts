@@ -287,16 +287,14 @@ describe("pnpm cli import", () => {
     );
     const file = path.join(dir, "limited.csv");
     await writeFile(file, "email\nann@limited.com\nbob@limited.com\n");
-    const started = Date.now();
-
     const result = await importInProcess(["--org", org.id, file, "--batch-size", "1", "--json"]);
 
     expect(result.code, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ rows: 2, created: 2, failed: 0, batches: 2 });
+    // Waiting for Retry-After takes a 429 or two; retrying at once would have drawn hundreds.
     expect(summary.rate_limited_waits).toBeGreaterThan(0);
-    // The window is a minute long: honouring Retry-After means the import took most of one.
-    expect(Date.now() - started).toBeGreaterThan(30_000);
+    expect(summary.rate_limited_waits).toBeLessThanOrEqual(3);
     expect(await db.prisma.contact.count({ where: { orgId: org.id } })).toBe(2);
   }, 240_000);
 
