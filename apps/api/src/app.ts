@@ -9,6 +9,7 @@ import type { RateLimits } from "./http/rate-limit";
 import { refuseInvalidUtf8 } from "./http/refuse-invalid-utf8";
 import { assignRequestId, serializeRequest } from "./http/request-log";
 import { createAccountsRouter } from "./routes/accounts.routes";
+import { createBatchesRouter } from "./routes/batches.routes";
 import { createContactsRouter } from "./routes/contacts.routes";
 import { createContactsReadRouter } from "./routes/contacts-read.routes";
 import { createCustomFieldsRouter } from "./routes/custom-fields.routes";
@@ -30,6 +31,9 @@ export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps {
   listCountLimit: number;
   /** TRUST_PROXY: see apps/api/src/config.ts. */
   trustProxy: boolean | number | string;
+  /** BATCH_MAX_ITEMS and BATCH_MAX_BYTES: see apps/api/src/config.ts. */
+  batchMaxItems: number;
+  batchMaxBytes: number;
 }
 
 export const maxBodyBytes = 256 * 1024;
@@ -57,20 +61,23 @@ export function createApp(deps: AppDeps): Express {
   // The API description and its docs page are public, like Monaco's.
   app.use(createDocsRouter());
   // `strict: false`: a JSON body that is not an object parses, so it gets a 422 naming the problem.
-  app.use(
+  const jsonBody = (limit: number) =>
     express.json({
-      limit: maxBodyBytes,
+      limit,
       strict: false,
       type: ["application/json", "application/*+json"],
       verify: refuseInvalidUtf8,
-    }),
-  );
+    });
+  // Batches may be larger; a body parsed here is not parsed again below.
+  app.post(["/v1/contacts/batch", "/v1/accounts/batch"], jsonBody(deps.batchMaxBytes));
+  app.use(jsonBody(maxBodyBytes));
   // Health, readiness and metrics (above) are neither authenticated nor rate limited.
   app.use("/v1", requireApiKey(deps.authenticator, deps.rateLimits));
   app.use(createContactsRouter(deps));
   app.use(createJobsRouter(deps));
   app.use(createContactsReadRouter(deps));
   app.use(createAccountsRouter(deps));
+  app.use(createBatchesRouter(deps));
   app.use(createTagsRouter(deps));
   app.use(createCustomFieldsRouter(deps));
   app.use(createSchemasRouter(deps));

@@ -56,6 +56,12 @@ export const apiEnvSchema = z
      * count is a lower bound and `pagination.total_count_exact` is false.
      */
     LIST_COUNT_LIMIT: positiveIntSchema(10_000),
+    /** Most items in one batch (POST /v1/contacts/batch, /v1/accounts/batch). */
+    BATCH_MAX_ITEMS: positiveIntSchema(1_000).pipe(z.number().max(100_000)),
+    /** Largest batch body in bytes (6 MiB); other bodies stay limited to 256 KiB. */
+    BATCH_MAX_BYTES: positiveIntSchema(6 * 1024 * 1024).pipe(z.number().max(64 * 1024 * 1024)),
+    /** Batch items per minute of an organisation without its own limit. */
+    RATE_LIMIT_ITEMS_PER_MINUTE: positiveIntSchema(100_000).pipe(z.number().max(10_000_000)),
     /** `Prefer: wait=N` waits at most this many seconds for a write (0: never waits). */
     PREFER_WAIT_MAX_S: z.coerce.number().int().min(0).max(300).default(30),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),

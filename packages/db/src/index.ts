@@ -31,6 +31,19 @@ export {
   touchApiKeyLastUsed,
 } from "./repositories/api-keys.repository";
 export {
+  type AcceptBatchInput,
+  type AcceptBatchOutcome,
+  type AcceptedBatch,
+  acceptBatch,
+  type BatchItemRecord,
+  type BatchItemStatus,
+  type BatchRecord,
+  findBatchForOrg,
+  finishBatchIfDone,
+  listBatchItems,
+  type RejectedBatchItem,
+} from "./repositories/batches.repository";
+export {
   type AccountByIdChange,
   type ContactByIdChange,
   loadAccountById,

@@ -1,5 +1,10 @@
 import type { Pool } from "./create-db";
 import {
+  type AcceptBatchInput,
+  type AcceptBatchOutcome,
+  acceptBatch,
+} from "./repositories/batches.repository";
+import {
   type AcceptRequestInput,
   type AcceptRequestOutcome,
   type AcceptRequestsOptions,
@@ -10,6 +15,11 @@ import {
 export interface IntakeRecorder {
   /** Resolves once the request has committed; rejects as acceptRequest does. */
   accept(input: AcceptRequestInput): Promise<AcceptRequestOutcome>;
+  /**
+   * Records a batch and all its items in one statement of its own (it is a group already); rejects
+   * as acceptBatch does.
+   */
+  acceptBatch(input: AcceptBatchInput): Promise<AcceptBatchOutcome>;
 }
 
 export interface IntakeRecorderOptions extends AcceptRequestsOptions {
@@ -75,5 +85,6 @@ export function createIntakeRecorder(pool: Pool, options: IntakeRecorderOptions)
         waiting.push({ input, resolve, reject });
         send();
       }),
+    acceptBatch: (input) => acceptBatch(pool, input, options),
   };
 }

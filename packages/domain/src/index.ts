@@ -24,6 +24,24 @@ export {
   redactApiKeySecrets,
 } from "./auth/api-key";
 export {
+  type BatchItemCounts,
+  type BatchStatus,
+  batchStatusOf,
+  isBatchFinished,
+} from "./batches/batch-status";
+export {
+  type BatchItemStatusFilter,
+  type BatchItemsQuery,
+  batchItemStatuses,
+  parseBatchItemsQuery,
+} from "./batches/parse-batch-items-query";
+export {
+  batchPayloadHash,
+  type ParseBatchRequestResult,
+  type ParsedBatchRequest,
+  parseBatchRequest,
+} from "./batches/parse-batch-request";
+export {
   type ApplyUpsertsOptions,
   applyEnrichmentToState,
   applyUpsertsSerially,

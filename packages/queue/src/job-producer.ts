@@ -5,6 +5,8 @@ import { type RequestJobPayload, type RequestJobSpec, requestJobPayloadSchema } 
 export interface JobProducer {
   /** Adds the job with id = request id. Adding an id that exists is a no-op in BullMQ. */
   enqueue(payload: RequestJobPayload, timeoutMs?: number): Promise<void>;
+  /** enqueue for many jobs in one `addBulk` (one exchange with Redis): a batch's items. */
+  enqueueMany(payloads: readonly RequestJobPayload[], timeoutMs?: number): Promise<void>;
   /**
    * Makes sure each request has a live job: adds missing ones, retries ones BullMQ gave up on.
    * Returns how many were (re)created.
@@ -39,10 +41,28 @@ export function createJobProducer(
   // Connection errors surface on the calls that need Redis; the event would otherwise be unhandled.
   queue.on("error", () => {});
 
-  const add = (payload: RequestJobPayload) =>
-    queue.add(spec.name, requestJobPayloadSchema.parse(payload), {
-      jobId: payload.requestId,
+  // Every way a job is added (one, in bulk, re-created by the dispatcher) takes its options here.
+  const jobOf = (payload: RequestJobPayload) => ({
+    name: spec.name,
+    data: requestJobPayloadSchema.parse(payload),
+    opts: { ...spec.options, jobId: payload.requestId },
+  });
+  const add = (payload: RequestJobPayload) => {
+    const job = jobOf(payload);
+    return queue.add(job.name, job.data, job.opts);
+  };
+  const withTimeout = async (work: Promise<unknown>, timeoutMs: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
     });
+    work.catch(() => {}); // its outcome after a timeout is of no interest
+    try {
+      await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   const promote = async (requestId: string): Promise<boolean> => {
     const job = await queue.getJob(requestId);
@@ -58,16 +78,10 @@ export function createJobProducer(
   };
 
   return {
-    async enqueue(payload, timeoutMs = 1_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`enqueue timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([add(payload), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+    enqueue: (payload, timeoutMs = 1_000) => withTimeout(add(payload), timeoutMs),
+    async enqueueMany(payloads, timeoutMs = 2_000) {
+      if (payloads.length === 0) return;
+      await withTimeout(queue.addBulk(payloads.map(jobOf)), timeoutMs);
     },
     async ensureEnqueued(payloads) {
       // Concurrent commands share one connection and go out pipelined: one exchange for the
@@ -76,13 +90,7 @@ export function createJobProducer(
       const missing = payloads.filter((_, index) => states[index] === "unknown");
       const failed = payloads.filter((_, index) => states[index] === "failed");
       if (missing.length > 0) {
-        await queue.addBulk(
-          missing.map((payload) => ({
-            name: spec.name,
-            data: requestJobPayloadSchema.parse(payload),
-            opts: { ...spec.options, jobId: payload.requestId },
-          })),
-        );
+        await queue.addBulk(missing.map(jobOf));
       }
       await Promise.all(
         failed.map(async (payload) => {

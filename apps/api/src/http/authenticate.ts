@@ -10,6 +10,8 @@ export interface AuthContext {
   keyId: string;
   /** The org's own requests per minute, cached with the key (null: the deployment's default). */
   rateLimitPerMinute: number | null;
+  /** The org's own batch items per minute, cached likewise (null: the deployment's default). */
+  itemsRateLimitPerMinute: number | null;
 }
 
 export interface ApiKeyAuthenticator {

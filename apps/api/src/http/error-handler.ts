@@ -53,16 +53,25 @@ export function codeOfClientStatus(status: number): string {
 }
 
 /** body-parser's error types, answered in the contract's envelope instead of an HTML page. */
-const bodyParserMessages: Record<string, string | ((req: Request) => string)> = {
-  "entity.parse.failed": "The request body is not valid JSON.",
-  "entity.too.large": "The request body is larger than the 256 KiB limit.",
-  "encoding.unsupported": (req) =>
-    `Content-Encoding ${JSON.stringify(req.get("content-encoding") ?? "")} is not supported: send the body uncompressed or as gzip, deflate or br.`,
-  "charset.unsupported": "Unsupported charset: send JSON as UTF-8.",
-  "charset.invalid": "The request body is not valid UTF-8.",
-  "request.aborted": "The request was aborted before its body arrived.",
-  "request.size.invalid": "The request body's size does not match its Content-Length header.",
-};
+const bodyParserMessages: Record<string, string | ((req: Request, err: Record<string, unknown>) => string)> =
+  {
+    "entity.parse.failed": "The request body is not valid JSON.",
+    "entity.too.large": (_req, err) =>
+      `The request body is larger than the ${typeof err.limit === "number" ? formatBytes(err.limit) : "256 KiB"} limit.`,
+    "encoding.unsupported": (req) =>
+      `Content-Encoding ${JSON.stringify(req.get("content-encoding") ?? "")} is not supported: send the body uncompressed or as gzip, deflate or br.`,
+    "charset.unsupported": "Unsupported charset: send JSON as UTF-8.",
+    "charset.invalid": "The request body is not valid UTF-8.",
+    "request.aborted": "The request was aborted before its body arrived.",
+    "request.size.invalid": "The request body's size does not match its Content-Length header.",
+  };
+
+/** 262144 → "256 KiB", 6291456 → "6 MiB". */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
 
 interface ClientError {
   status: number;
@@ -83,7 +92,7 @@ function toClientError(err: unknown, req: Request): ClientError | null {
   const known = typeof type === "string" ? bodyParserMessages[type] : undefined;
   let message: string;
   if (known !== undefined) {
-    message = typeof known === "string" ? known : known(req);
+    message = typeof known === "string" ? known : known(req, err as Record<string, unknown>);
   } else if (err instanceof URIError) {
     // The router could not percent-decode a path parameter (`%zz`, `%`, `%E0%A4%A`).
     message = "The request path has a malformed percent-escape: each % must start a UTF-8 byte like %C3%A9.";

@@ -57,11 +57,14 @@ export interface RateLimitState {
 export interface RateLimits {
   /** Counts one request of the organisation against `limit` per minute. */
   takeOrgRequest(orgId: string, limit: number): Promise<RateLimitState>;
+  /** Counts a batch's `items` against the organisation's `limit` items per minute (all or none). */
+  takeOrgItems(orgId: string, items: number, limit: number): Promise<RateLimitState>;
   /** Whether this client address may still try a key, without counting anything. */
   checkAuthFailures(address: string): Promise<RateLimitState>;
   /** Counts one failed authentication of this client address. */
   recordAuthFailure(address: string): Promise<RateLimitState>;
   readonly defaultPerMinute: number;
+  readonly defaultItemsPerMinute: number;
 }
 
 export interface RateLimitOptions {
@@ -71,6 +74,8 @@ export interface RateLimitOptions {
   logger: Logger;
   /** Requests per minute of an organisation without its own limit (Monaco's: 100). */
   defaultPerMinute: number;
+  /** Batch items per minute of an organisation without its own limit (default 100,000). */
+  defaultItemsPerMinute?: number;
   /** Failed authentications per minute per client address before it gets 429 (default 20). */
   authFailuresPerMinute: number;
   /** A Redis answer slower than this counts in memory instead (default 250 ms). */
@@ -91,7 +96,7 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
   let degraded = false;
   const windowS = options.windowS ?? 60;
 
-  const limiterFor = (scope: "org" | "auth-failures", points: number): RLWrapperTimeouts => {
+  const limiterFor = (scope: "org" | "org-items" | "auth-failures", points: number): RLWrapperTimeouts => {
     const name = `${scope}:${points}`;
     let limiter = limiters.get(name);
     if (limiter === undefined) {
@@ -141,7 +146,9 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
   const failures = options.authFailuresPerMinute;
   return {
     defaultPerMinute: options.defaultPerMinute,
+    defaultItemsPerMinute: options.defaultItemsPerMinute ?? 100_000,
     takeOrgRequest: (orgId, limit) => take(limiterFor("org", limit), orgId, 1, limit),
+    takeOrgItems: (orgId, items, limit) => take(limiterFor("org-items", limit), orgId, items, limit),
     async checkAuthFailures(address) {
       const state = await take(limiterFor("auth-failures", failures), address, 0, failures);
       // Reading takes nothing, so only a full budget means "no more tries".
@@ -171,6 +178,16 @@ export function setRateLimitHeaders(res: Response, state: RateLimitState, now = 
     "X-RateLimit-Limit": String(state.limit),
     "X-RateLimit-Remaining": String(state.remaining),
     "X-RateLimit-Reset": String(Math.ceil((now + state.msBeforeNext) / 1_000)),
+  });
+  if (!state.allowed) res.set("Retry-After", String(retryAfterSeconds(state)));
+}
+
+/** The same for the batch items limit: `X-RateLimit-Items-Limit`, `-Remaining`, `-Reset`. */
+export function setItemsRateLimitHeaders(res: Response, state: RateLimitState, now = Date.now()): void {
+  res.set({
+    "X-RateLimit-Items-Limit": String(state.limit),
+    "X-RateLimit-Items-Remaining": String(state.remaining),
+    "X-RateLimit-Items-Reset": String(Math.ceil((now + state.msBeforeNext) / 1_000)),
   });
   if (!state.allowed) res.set("Retry-After", String(retryAfterSeconds(state)));
 }

@@ -160,13 +160,13 @@ export async function recordAndEnqueue(
  * either way gets its own answer: the job id it has if it did commit (a client can poll it), and
  * the advice to retry with the same Idempotency-Key, which replays it if it did.
  */
-function rethrowUnknownOutcome(err: unknown): never {
+export function rethrowUnknownOutcome(err: unknown, what: "job" | "batch" = "job"): never {
   if (!(err instanceof IntakeOutcomeUnknownError)) throw err;
   throw new DomainError(
     "outcome_unknown",
-    "The database stopped answering while this request was being recorded, so it may or may not have been. " +
-      "Retry with the same Idempotency-Key (a recorded request is then replayed), or poll the job.",
-    { job_id: err.requestId },
+    `The database stopped answering while this ${what === "job" ? "request" : "batch"} was being recorded, so it may or may not have been. ` +
+      `Retry with the same Idempotency-Key (a recorded ${what === "job" ? "request" : "batch"} is then replayed), or poll the ${what}.`,
+    { [`${what}_id`]: err.requestId },
     { cause: err },
   );
 }

@@ -57,6 +57,11 @@ export async function startTestApi(options: {
   /** LIST_COUNT_LIMIT (default: the env schema's). */
   listCountLimit?: number;
   preferWaitMaxS?: number;
+  /** BATCH_MAX_ITEMS, BATCH_MAX_BYTES (default: the env schema's). */
+  batchMaxItems?: number;
+  batchMaxBytes?: number;
+  /** Batch items per minute of an org without its own limit; high by default. */
+  itemsPerMinute?: number;
 }): Promise<TestApi> {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -83,6 +88,8 @@ export async function startTestApi(options: {
     trustProxy: true,
     defaultPhoneRegion: "US",
     listCountLimit: options.listCountLimit ?? apiEnvSchema.parse({}).LIST_COUNT_LIMIT,
+    batchMaxItems: options.batchMaxItems ?? apiEnvSchema.parse({}).BATCH_MAX_ITEMS,
+    batchMaxBytes: options.batchMaxBytes ?? apiEnvSchema.parse({}).BATCH_MAX_BYTES,
     authenticator: createApiKeyAuthenticator({
       prisma: db.prisma,
       ttlMs: options.keyCacheTtlMs ?? 30_000,
@@ -93,6 +100,7 @@ export async function startTestApi(options: {
       prefix: options.queuePrefix,
       logger,
       defaultPerMinute: options.rateLimitPerMinute ?? 100_000,
+      defaultItemsPerMinute: options.itemsPerMinute ?? 10_000_000,
       authFailuresPerMinute: options.authFailuresPerMinute ?? 100_000,
     }),
     checkReadiness: async () => ({ postgres: true, redis: redis.status === "ready" }),

@@ -66,6 +66,8 @@ export async function startStack(options: {
   workers: number;
   redisUrl?: string;
   workerEnv?: Record<string, string>;
+  /** More environment for the API process (e.g. RATE_LIMIT_ITEMS_PER_MINUTE). */
+  apiEnv?: Record<string, string>;
 }): Promise<Stack> {
   const database = await createTestDatabase();
   const db = createDb(database.url, { maxConnections: 3 });
@@ -81,7 +83,7 @@ export async function startStack(options: {
     DATABASE_POOL_SIZE: "8",
     ...options.workerEnv,
   };
-  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1" });
+  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1", ...options.apiEnv });
   const workers: AppProcess[] = [];
   const startWorker = () => {
     const worker = startAppProcess("worker", workerEnv);

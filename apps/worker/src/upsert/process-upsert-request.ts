@@ -1,5 +1,5 @@
 import type { Logger } from "@upsert/config";
-import { claimRequest, hasEarlierUnwrittenRequest, type Pool } from "@upsert/db";
+import { claimRequest, finishBatchIfDone, hasEarlierUnwrittenRequest, type Pool } from "@upsert/db";
 import { orderingKeysOf } from "@upsert/domain";
 import { intakeOperations, type RequestJobPayload } from "@upsert/queue";
 import type { RequestJobOutcome } from "../processors/request-job.processor";
@@ -22,6 +22,11 @@ export interface UpsertDeps {
   announceWritten(requestId: string): Promise<unknown>;
   /** Deletes an organisation's cached enrichment answers about a person (a contact's erasure). */
   purgeCachedAnswers(orgId: string, identity: ErasedIdentity): Promise<unknown>;
+  /**
+   * Called once per batch, by the run whose item was the batch's last to finish (after its
+   * announcement on the write channel): where a `batch.finished` event starts.
+   */
+  onBatchFinished?(batch: { batchId: string; orgId: string }): Promise<unknown>;
   unsafeBreak?: OrderedWriteOptions["unsafeBreak"];
 }
 
@@ -48,8 +53,10 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
   if (!claim) return { kind: "done" };
   const { request } = claim;
   if (claim.kind === "finished") {
-    // A run that wrote it may have died before queueing its enrichment, or announcing the write.
+    // A run that wrote it may have died before queueing its enrichment, or announcing the write,
+    // or finishing its batch.
     announceWritten(deps, request.id);
+    await finishBatchItem(deps, request);
     if (request.enrichmentDueAt) await handOverToEnrichment(deps, request);
     return { kind: "done" };
   }
@@ -69,6 +76,7 @@ export async function processUpsertRequest(deps: UpsertDeps, requestId: string):
   }
   // Written or failed now, or by an earlier run: the intake row is final either way.
   announceWritten(deps, request.id);
+  await finishBatchItem(deps, request);
   if (written.kind === "written") {
     // Without this the next requests for the same people would sit out their fallback delay.
     if (written.nextRequestIds.length > 0)
@@ -85,6 +93,25 @@ function announceWritten(deps: UpsertDeps, requestId: string): void {
   deps
     .announceWritten(requestId)
     .catch((err: unknown) => deps.logger.debug({ err }, "could not announce the write"));
+}
+
+/**
+ * A batch item's write has finished: if it was the batch's last, the batch is marked finished
+ * (exactly one run gets true from finishBatchIfDone), waiters on the batch are told, and
+ * onBatchFinished runs. A failure here is logged, never fails the job: the batch's status is
+ * read from its items, and a re-run of the job (claim `finished`) checks again.
+ */
+async function finishBatchItem(deps: UpsertDeps, request: { batchId: string | null; orgId: string }) {
+  const { batchId } = request;
+  if (!batchId) return;
+  try {
+    if (!(await finishBatchIfDone(deps.pool, batchId))) return;
+    deps.logger.info({ batchId }, "batch finished");
+    announceWritten(deps, batchId);
+    await deps.onBatchFinished?.({ batchId, orgId: request.orgId });
+  } catch (err) {
+    deps.logger.warn({ err, batchId }, "could not finish the batch");
+  }
 }
 
 async function handOverToEnrichment(deps: UpsertDeps, request: { id: string; orgId: string }) {

@@ -28,6 +28,8 @@ export interface ActiveApiKey {
   orgId: string;
   /** The organisation's own requests-per-minute limit; null when it uses the deployment's default. */
   rateLimitPerMinute: number | null;
+  /** Its own limit on batch items per minute; null when it uses the deployment's default. */
+  itemsRateLimitPerMinute: number | null;
 }
 
 export const defaultApiKeyName = "default";
@@ -132,10 +134,20 @@ export async function findActiveApiKeyByHash(
 ): Promise<ActiveApiKey | null> {
   const key = await prisma.apiKey.findUnique({
     where: { secretHash },
-    select: { id: true, orgId: true, revokedAt: true, org: { select: { rateLimitPerMinute: true } } },
+    select: {
+      id: true,
+      orgId: true,
+      revokedAt: true,
+      org: { select: { rateLimitPerMinute: true, itemsRateLimitPerMinute: true } },
+    },
   });
   if (key === null || key.revokedAt !== null) return null;
-  return { keyId: key.id, orgId: key.orgId, rateLimitPerMinute: key.org.rateLimitPerMinute };
+  return {
+    keyId: key.id,
+    orgId: key.orgId,
+    rateLimitPerMinute: key.org.rateLimitPerMinute,
+    itemsRateLimitPerMinute: key.org.itemsRateLimitPerMinute,
+  };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface IntakeRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The batch this request is an item of, if any. */
+  batchId: string | null;
 }
 
 export interface AcceptRequestInput {
@@ -202,6 +204,22 @@ async function settleOutcome(
   backendPid: number | null,
   deadlineAt: number,
 ): Promise<Map<string, AcceptedRequest> | undefined> {
+  return settleWith(pool, backendPid, deadlineAt, async (client) => {
+    const rows = await client.query<AcceptedRow>({ ...findAcceptedStatement, values: [ids] });
+    return new Map(rows.rows.map((row) => [row.id, toAccepted(row)]));
+  });
+}
+
+/**
+ * settleOutcome's loop (also used for batches): `read` runs once the original backend is seen gone
+ * or idle; undefined when that could not be established before `deadlineAt`.
+ */
+export async function settleWith<T>(
+  pool: Pool,
+  backendPid: number | null,
+  deadlineAt: number,
+  read: (client: PoolClient) => Promise<T>,
+): Promise<T | undefined> {
   for (;;) {
     const remainingMs = deadlineAt - Date.now();
     if (remainingMs <= 0) return undefined;
@@ -214,10 +232,9 @@ async function settleOutcome(
         const state = backend.rows[0]?.state;
         if (backend.rows.length > 0 && state !== "idle") return undefined;
       }
-      const rows = await client.query<AcceptedRow>({ ...findAcceptedStatement, values: [ids] });
-      return new Map(rows.rows.map((row) => [row.id, toAccepted(row)]));
+      return { value: await read(client) };
     }).catch(() => undefined);
-    if (found) return found;
+    if (found) return found.value;
     await sleep(Math.min(settleRetryMs, Math.max(0, deadlineAt - Date.now())));
   }
 }

@@ -75,6 +75,7 @@ export interface IntakeRow {
   contact_id: string | null;
   written_at: string | null;
   enrichment_due_at: string | null;
+  batch_id?: string | null;
   enrichment_contact_id: string | null;
   enrichment_account_id: string | null;
   enriched_at: string | null;
@@ -204,5 +205,6 @@ export function intakeRecordOfRow(row: IntakeRow): IntakeRecord {
     createdAt: new Date(row.created_at),
     startedAt: dateOrNull(row.started_at),
     finishedAt: dateOrNull(row.finished_at),
+    batchId: row.batch_id ?? null,
   };
 }
