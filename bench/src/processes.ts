@@ -14,7 +14,11 @@ export interface StackEnv {
 }
 
 /** The project's API as production runs it (`apps/api/src/main.ts`), on a port of its own. */
-export async function startProjectApi(env: StackEnv, cleanup: Cleanup): Promise<HttpServerProcess> {
+export async function startProjectApi(
+  env: StackEnv,
+  cleanup: Cleanup,
+  extraEnv: Record<string, string> = {},
+): Promise<HttpServerProcess> {
   const port = await findFreePort();
   const api = startAppProcess("api", {
     DATABASE_URL: env.databaseUrl,
@@ -26,6 +30,7 @@ export async function startProjectApi(env: StackEnv, cleanup: Cleanup): Promise<
     // A load test sends far more than 100 requests per minute per org: the limiter still counts
     // each (its cost is part of the measurement) but at its highest setting.
     RATE_LIMIT_PER_MINUTE: "100000",
+    ...extraEnv,
   });
   return awaitHealthy("project api", api, `http://127.0.0.1:${port}`, cleanup);
 }

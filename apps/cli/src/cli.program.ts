@@ -51,11 +51,18 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
   program
     .command("org:set-rate-limit")
-    .description("set an organisation's requests per minute (running APIs apply it within 60 s)")
+    .description(
+      "set an organisation's requests and/or batch items per minute (running APIs apply it within 60 s)",
+    )
     .requiredOption("--org <id>", "organisation id")
-    .requiredOption("--per-minute <n>", 'requests per minute (1-100000), or "default"')
-    .option("--json", "print one JSON line: {org_id, rate_limit_per_minute}", false)
-    .action((opts: { org: string; perMinute: string; json: boolean }) =>
+    .option("--per-minute <n>", 'requests per minute (1-100000), or "default"')
+    .option("--items-per-minute <n>", 'batch items per minute (1-10000000), or "default"')
+    .option(
+      "--json",
+      "print one JSON line: {org_id, rate_limit_per_minute, items_rate_limit_per_minute}",
+      false,
+    )
+    .action((opts: { org: string; perMinute?: string; itemsPerMinute?: string; json: boolean }) =>
       withPrisma((prisma) => runOrgSetRateLimitCommand(prisma, opts, output)),
     );
 

@@ -8,7 +8,7 @@ import { type Stack, startStack } from "./testing/start-stack";
 // counts, its items (paginated, filtered), per-item jobs, `Prefer: wait`, the items limit.
 
 let stack: Stack;
-const itemsPerMinute = 1_500;
+const itemsPerMinute = 200;
 
 beforeAll(async () => {
   stack = await startStack({
@@ -170,5 +170,96 @@ describe("a batch processed by the workers", () => {
     );
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe("unprocessable_entity");
+  });
+});
+
+describe("Prefer: wait on batches", () => {
+  it("POST answers 202 while an item is still running, GET waits for the last item and answers 200", async () => {
+    const release = await stack.holdIdentityLock("email:slow@wait-test.com");
+    let released = false;
+    try {
+      const res = await send(
+        "/v1/contacts/batch",
+        { items: [{ email: "fast@wait-test.com" }, { email: "slow@wait-test.com" }] },
+        { prefer: "wait=2" },
+      );
+      expect(res.status).toBe(202);
+      expect(res.headers.get("preference-applied")).toBeNull();
+      const { batch_id, status } = res.body.data as Accepted;
+      expect(["queued", "running"]).toContain(status);
+      // One item written, the other claimed and stopped at its write (the lock held above).
+      const running = await waitFor(
+        async () => {
+          const view = await batch(batch_id);
+          return view.counts.succeeded === 1 && view.counts.running === 1 ? view : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, message: "the batch never had one item written, one running" },
+      );
+      expect(running).toMatchObject({ status: "running", finished_at: null });
+
+      const waiting = fetch(`${stack.apiUrl}/v1/batches/${batch_id}`, {
+        headers: { authorization: `Bearer ${stack.key}`, prefer: "wait=30" },
+      });
+      await release();
+      released = true;
+      const answer = await waiting;
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("preference-applied")).toBe("wait=30");
+      const view = ((await answer.json()) as { data: BatchView }).data;
+      expect(view).toMatchObject({ id: batch_id, status: "succeeded", counts: { succeeded: 2, created: 2 } });
+      expect(view.finished_at).not.toBeNull();
+    } finally {
+      if (!released) await release();
+    }
+  }, 90_000);
+
+  it("POST answers 200 with the batch view when every item finished within the wait", async () => {
+    const res = await send(
+      "/v1/contacts/batch",
+      { items: [{ email: "w1@wait-test.com" }, { email: "nope" }, { email: "w2@wait-test.com" }] },
+      { prefer: "wait=30" },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("preference-applied")).toBe("wait=30");
+    const data = res.body.data as BatchView & Accepted;
+    expect(res.headers.get("location")).toBe(`/v1/batches/${data.batch_id}`);
+    expect(data).toMatchObject({
+      id: data.batch_id,
+      status: "partially_failed",
+      accepted: 2,
+      rejected: [{ index: 1, error: { code: "unprocessable_entity" } }],
+      counts: { items: 3, succeeded: 2, failed: 0, rejected: 1 },
+    });
+  });
+});
+
+describe("rate limits", () => {
+  it("counts a batch as one request, and its items against the org's items per minute (429 over it, nothing recorded)", async () => {
+    const first = await send("/v1/contacts/batch", {
+      items: Array.from({ length: 10 }, (_, i) => ({ email: `r${i}@limit-test.com` })),
+    });
+    expect(first.status).toBe(202);
+    const second = await send("/v1/contacts/batch", {
+      items: Array.from({ length: 10 }, (_, i) => ({ email: `s${i}@limit-test.com` })),
+    });
+    expect(second.status).toBe(202);
+    const requestsLeft = (res: { headers: Headers }) => Number(res.headers.get("x-ratelimit-remaining"));
+    const itemsLeft = (res: { headers: Headers }) => Number(res.headers.get("x-ratelimit-items-remaining"));
+    expect(requestsLeft(first) - requestsLeft(second)).toBe(1);
+    expect(itemsLeft(first) - itemsLeft(second)).toBe(10);
+    expect(second.headers.get("x-ratelimit-items-limit")).toBe(String(itemsPerMinute));
+    expect(Number(second.headers.get("x-ratelimit-items-reset"))).toBeGreaterThan(Date.now() / 1_000 - 1);
+
+    const before = await stack.db.prisma.intakeRequest.count();
+    const batchesBefore = await stack.db.prisma.batch.count();
+    const over = await send("/v1/contacts/batch", {
+      items: Array.from({ length: itemsLeft(second) + 1 }, (_, i) => ({ email: `t${i}@limit-test.com` })),
+    });
+    expect(over.status).toBe(429);
+    expect((over.body as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(over.headers.get("x-ratelimit-items-remaining")).toBe(String(itemsLeft(second)));
+    expect(await stack.db.prisma.intakeRequest.count()).toBe(before);
+    expect(await stack.db.prisma.batch.count()).toBe(batchesBefore);
   });
 });

@@ -108,9 +108,11 @@ export {
   type CreatedOrganization,
   createOrganization,
   findOrganization,
+  itemsRateLimitPerMinuteRange,
   type OrganizationRecord,
   rateLimitPerMinuteRange,
   setOrganizationRateLimit,
+  setOrganizationRateLimits,
 } from "./repositories/organizations.repository";
 export { toAccountRecord, toContactRecord } from "./repositories/prisma-records";
 export {

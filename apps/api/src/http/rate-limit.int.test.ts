@@ -134,7 +134,11 @@ describe("per-organisation limit (100 requests per minute by default)", () => {
         timeout: 30_000,
       },
     );
-    expect(JSON.parse(cli.stdout)).toEqual({ org_id: org.id, rate_limit_per_minute: 3 });
+    expect(JSON.parse(cli.stdout)).toEqual({
+      org_id: org.id,
+      rate_limit_per_minute: 3,
+      items_rate_limit_per_minute: null,
+    });
     const setAt = Date.now();
 
     // The running API sees it once its cached entry for the key expires (500 ms here).

@@ -135,7 +135,8 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
     try {
       return stateOf(await limiter.consume(key, points), limit, true);
     } catch (err) {
-      if (err instanceof RateLimiterRes) return stateOf(err, limit, false);
+      // Refused: what was counted before this take is what remains spendable.
+      if (err instanceof RateLimiterRes) return stateOf(err, limit, false, points);
       // Neither Redis nor the insurance limiter answered: accept rather than refuse (intake is
       // durable in Postgres without Redis), and say so.
       options.logger.error({ err }, "rate limit could not be counted");
@@ -158,11 +159,12 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
   };
 }
 
-function stateOf(res: RateLimiterRes, limit: number, allowed: boolean): RateLimitState {
+function stateOf(res: RateLimiterRes, limit: number, allowed: boolean, refusedPoints = 0): RateLimitState {
+  const remaining = allowed ? res.remainingPoints : limit - (res.consumedPoints - refusedPoints);
   return {
     allowed,
     limit,
-    remaining: Math.max(0, Math.min(limit, res.remainingPoints)),
+    remaining: Math.max(0, Math.min(limit, remaining)),
     msBeforeNext: Math.max(0, res.msBeforeNext),
   };
 }

@@ -20,7 +20,8 @@ interface FaultProxy {
   close(): Promise<void>;
 }
 
-const intakeStatementName = "accept_intake_requests";
+// The single requests' statement and the batches' (POST /v1/contacts/batch).
+const intakeStatementNames = ["accept_intake_requests", "accept_intake_batch"];
 
 async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const open = new Set<Socket>();
@@ -50,7 +51,7 @@ async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     // Server messages of the armed statement, parsed (type byte + int32 length) to find its end.
     let watching: { outage: boolean; pending: Buffer } | undefined;
     client.on("data", (chunk: Buffer) => {
-      const fault = armed && chunk.includes(intakeStatementName) ? armed : undefined;
+      const fault = armed && intakeStatementNames.some((name) => chunk.includes(name)) ? armed : undefined;
       if (fault) armed = undefined;
       if (fault?.fault === "before-server") return cut(client, upstream, fault.outage);
       if (fault) watching = { outage: fault.outage, pending: Buffer.alloc(0) };
@@ -159,5 +160,46 @@ describe("intake when the connection dies under its statement", () => {
     expect(await rowsFor("unknown@acme.com")).toEqual([{ id: error?.details?.job_id }]);
     // And the service recovers once the database answers again.
     expect((await put("after@acme.com")).status).toBe(202);
+  });
+});
+
+const postBatch = (emails: string[]) =>
+  api.call("POST", "/v1/contacts/batch", { key, body: { items: emails.map((email) => ({ email })) } });
+
+const batchRows = (email: string) =>
+  direct.prisma.$queryRaw<{ batch_id: string }[]>`
+    SELECT batch_id::text FROM intake_requests WHERE payload->>'email' = ${email}`;
+
+type BatchAnswer = { data?: { batch_id: string }; error?: { code: string; details?: { batch_id?: string } } };
+
+describe("batch intake when the connection dies under its statement: the rules of single intake", () => {
+  it("answers 202 when the batch had committed and only the reply was lost", async () => {
+    expect((await postBatch(["warm-batch@acme.com"])).status).toBe(202);
+    proxy.arm("after-commit");
+    const res = await postBatch(["b-lost1@acme.com", "b-lost2@acme.com"]);
+    expect(res.status).toBe(202);
+    const batchId = (res.body as BatchAnswer).data?.batch_id;
+    expect(await batchRows("b-lost2@acme.com")).toEqual([{ batch_id: batchId }]);
+    expect((await api.call("GET", `/v1/batches/${batchId}`, { key })).status).toBe(200);
+  });
+
+  it("answers 503 when the statement never reached the database, and records nothing of the batch", async () => {
+    proxy.arm("before-server");
+    const res = await postBatch(["b-never1@acme.com", "b-never2@acme.com"]);
+    expect(res.status).toBe(503);
+    expect((res.body as BatchAnswer).error?.code).toBe("service_unavailable");
+    expect(await batchRows("b-never1@acme.com")).toEqual([]);
+    expect(await batchRows("b-never2@acme.com")).toEqual([]);
+  });
+
+  it("answers 504 outcome_unknown with the batch id, never 503, when it cannot ask the database in time", async () => {
+    proxy.arm("after-commit", { outage: true });
+    const res = await postBatch(["b-unknown@acme.com"]);
+    proxy.restore();
+    expect(res.status).toBe(504);
+    const error = (res.body as BatchAnswer).error;
+    expect(error?.code).toBe("outcome_unknown");
+    expect(await batchRows("b-unknown@acme.com")).toEqual([{ batch_id: error?.details?.batch_id }]);
+    expect((await postBatch(["b-after@acme.com"])).status).toBe(202);
   });
 });

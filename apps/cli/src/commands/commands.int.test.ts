@@ -176,7 +176,11 @@ describe("org:set-rate-limit", () => {
 
     const json = createMemoryOutput();
     await runOrgSetRateLimitCommand(db.prisma, { org: org_id, perMinute: "250", json: true }, json);
-    expect(JSON.parse(json.stdout())).toEqual({ org_id, rate_limit_per_minute: 250 });
+    expect(JSON.parse(json.stdout())).toEqual({
+      org_id,
+      rate_limit_per_minute: 250,
+      items_rate_limit_per_minute: null,
+    });
     expect(await findActiveApiKeyByHash(db.prisma, keyHash)).toMatchObject({ rateLimitPerMinute: 250 });
 
     const text = createMemoryOutput();
@@ -203,6 +207,47 @@ describe("org:set-rate-limit", () => {
       expect(output.stdout()).toBe("");
     }
     expect((await findOrganization(db.prisma, org_id))?.rateLimitPerMinute).toBe(40);
+  });
+
+  it("sets the batch items limit with --items-per-minute, leaving the request limit as it was", async () => {
+    const { org_id, api_key } = await createOrgJson("Importer");
+    const keyHash = createHash("sha256").update(api_key).digest("hex");
+    await runOrgSetRateLimitCommand(
+      db.prisma,
+      { org: org_id, perMinute: "70", json: true },
+      createMemoryOutput(),
+    );
+    const json = createMemoryOutput();
+    await runOrgSetRateLimitCommand(db.prisma, { org: org_id, itemsPerMinute: "5000", json: true }, json);
+    expect(JSON.parse(json.stdout())).toEqual({
+      org_id,
+      rate_limit_per_minute: 70,
+      items_rate_limit_per_minute: 5000,
+    });
+    expect(await findActiveApiKeyByHash(db.prisma, keyHash)).toMatchObject({
+      rateLimitPerMinute: 70,
+      itemsRateLimitPerMinute: 5000,
+    });
+    const text = createMemoryOutput();
+    await runOrgSetRateLimitCommand(db.prisma, { org: org_id, itemsPerMinute: "default", json: false }, text);
+    expect(text.stdout()).toContain("now has the default batch items limit");
+    expect((await findOrganization(db.prisma, org_id))?.itemsRateLimitPerMinute).toBeNull();
+    for (const bad of ["0", "10000001", "many"]) {
+      await expect(
+        runOrgSetRateLimitCommand(
+          db.prisma,
+          { org: org_id, itemsPerMinute: bad, json: true },
+          createMemoryOutput(),
+        ),
+      ).rejects.toThrow(
+        new CliError(
+          `--items-per-minute must be a whole number from 1 to 10000000, or "default", got "${bad}"`,
+        ),
+      );
+    }
+    await expect(
+      runOrgSetRateLimitCommand(db.prisma, { org: org_id, json: true }, createMemoryOutput()),
+    ).rejects.toThrow(new CliError("give --per-minute, --items-per-minute or both"));
   });
 
   it("names an unknown organisation", async () => {

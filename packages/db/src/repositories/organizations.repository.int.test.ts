@@ -37,6 +37,7 @@ describe("createOrganization", () => {
       keyId: apiKey.id,
       orgId: org.id,
       rateLimitPerMinute: null,
+      itemsRateLimitPerMinute: null,
     });
     expect((await listApiKeys(db.prisma, org.id)).map((key) => key.id)).toEqual([apiKey.id]);
   });

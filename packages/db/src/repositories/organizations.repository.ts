@@ -9,12 +9,22 @@ export interface OrganizationRecord {
   createdAt: Date;
   /** Requests per minute; null means the API's default (RATE_LIMIT_PER_MINUTE). */
   rateLimitPerMinute: number | null;
+  /** Batch items per minute; null means the API's default (RATE_LIMIT_ITEMS_PER_MINUTE). */
+  itemsRateLimitPerMinute: number | null;
 }
 
-const organizationSelect = { id: true, name: true, createdAt: true, rateLimitPerMinute: true } as const;
+const organizationSelect = {
+  id: true,
+  name: true,
+  createdAt: true,
+  rateLimitPerMinute: true,
+  itemsRateLimitPerMinute: true,
+} as const;
 
 /** Bounds of an organisation's own rate limit (the column's CHECK constraint says the same). */
 export const rateLimitPerMinuteRange = { min: 1, max: 100_000 } as const;
+/** Bounds of an organisation's own batch items limit (its column's CHECK constraint says the same). */
+export const itemsRateLimitPerMinuteRange = { min: 1, max: 10_000_000 } as const;
 
 export interface CreatedOrganization {
   org: OrganizationRecord;
@@ -64,22 +74,41 @@ export async function findOrganization(prisma: Prisma, orgId: string): Promise<O
  * Returns the organisation, or null when none has this id. Running APIs apply it once their
  * cached entry for the org's keys expires (API_KEY_CACHE_TTL_MS).
  */
-export async function setOrganizationRateLimit(
+export function setOrganizationRateLimit(
   prisma: Prisma,
   orgId: string,
   perMinute: number | null,
 ): Promise<OrganizationRecord | null> {
-  const { min, max } = rateLimitPerMinuteRange;
-  if (perMinute !== null && (!Number.isInteger(perMinute) || perMinute < min || perMinute > max)) {
-    throw new DomainError(
-      "unprocessable_entity",
-      `rate limit must be a whole number of requests per minute from ${min} to ${max}`,
-    );
-  }
+  return setOrganizationRateLimits(prisma, orgId, { perMinute });
+}
+
+/**
+ * Sets an organisation's requests-per-minute and/or batch-items-per-minute limits (a limit left
+ * out is unchanged; null: back to the deployment's default), as setOrganizationRateLimit does.
+ */
+export async function setOrganizationRateLimits(
+  prisma: Prisma,
+  orgId: string,
+  limits: { perMinute?: number | null; itemsPerMinute?: number | null },
+): Promise<OrganizationRecord | null> {
+  const check = (value: number | null | undefined, range: { min: number; max: number }, unit: string) => {
+    if (value === null || value === undefined) return;
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw new DomainError(
+        "unprocessable_entity",
+        `rate limit must be a whole number of ${unit} per minute from ${range.min} to ${range.max}`,
+      );
+    }
+  };
+  check(limits.perMinute, rateLimitPerMinuteRange, "requests");
+  check(limits.itemsPerMinute, itemsRateLimitPerMinuteRange, "batch items");
   if (!isUuid(orgId)) return null;
   const updated = await prisma.organization.updateMany({
     where: { id: orgId },
-    data: { rateLimitPerMinute: perMinute },
+    data: {
+      ...(limits.perMinute === undefined ? {} : { rateLimitPerMinute: limits.perMinute }),
+      ...(limits.itemsPerMinute === undefined ? {} : { itemsRateLimitPerMinute: limits.itemsPerMinute }),
+    },
   });
   if (updated.count === 0) return null;
   return findOrganization(prisma, orgId);
