@@ -58,7 +58,7 @@ export async function runBatchImport(
     await stack.queue.resume();
     const warmFile = await writeContactsCsv(dir, "import-warm", Math.min(2_000, options.contacts));
     log("batch import: warming up (untimed)");
-    await runImportCli(stack, warmFile);
+    await runImportCli(stack, warmFile, cleanup);
     await stack.database.client.query("ANALYZE");
     await waitUntilQuiet(workers.map((w) => w.pid));
 
@@ -74,14 +74,21 @@ export async function runBatchImport(
       redis: () => [context.redis.pid],
     });
     const started = performance.now();
-    const summary = await runImportCli(stack, file, (pid) => {
-      cliPid = pid;
-    });
-    for (;;) {
-      const now = await stack.database.countFinished(stack.org.id);
-      if (now.finished - before.finished >= options.contacts) break;
-      for (const [i, worker] of workers.entries()) assertRunning(`worker ${i + 1}`, worker);
-      await sleep(25);
+    let summary: BatchImportRun["summary"];
+    try {
+      summary = await runImportCli(stack, file, cleanup, (pid) => {
+        cliPid = pid;
+      });
+      for (;;) {
+        const now = await stack.database.countFinished(stack.org.id);
+        if (now.finished - before.finished >= options.contacts) break;
+        for (const [i, worker] of workers.entries()) assertRunning(`worker ${i + 1}`, worker);
+        await sleep(25);
+      }
+    } catch (err) {
+      // The meter samples the database's backends: stop it before cleanup closes the connection.
+      await meter.stop().catch(() => undefined);
+      throw err;
     }
     const seconds = (performance.now() - started) / 1_000;
     const usage = await meter.stop();
@@ -126,6 +133,7 @@ async function writeContactsCsv(dir: string, tag: string, count: number): Promis
 async function runImportCli(
   stack: DrainStack,
   file: string,
+  cleanup: DrainContext["cleanup"],
   onStart: (pid: number) => void = () => {},
 ): Promise<BatchImportRun["summary"]> {
   const child = spawn(
@@ -151,6 +159,10 @@ async function runImportCli(
     },
   );
   onStart(child.pid ?? 0);
+  // Ctrl-C or a failure elsewhere: the CLI goes with the rest (a no-op once it has exited).
+  cleanup.add(`stop pnpm cli import (pid ${child.pid})`, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => {
