@@ -28,6 +28,8 @@ export interface BenchSettings {
   drainRequests: number;
   /** Unwritten intake rows of other people ahead of the backlog drain. */
   backlogRows: number;
+  /** Contacts imported end to end through the batch endpoint (`pnpm cli import`). */
+  importContacts: number;
   /** Contacts loaded into the organisation for the table-size drains; 0 skips them. */
   tableSizeContacts: number;
   workerConcurrency: number;
@@ -53,6 +55,7 @@ export function settingsFor(
     intakeOrgs: 20,
     drainRequests: quick ? 300 : 1_000,
     backlogRows: quick ? 5_000 : 50_000,
+    importContacts: quick ? 10_000 : 100_000,
     tableSizeContacts: flags.tableSize || !quick ? 1_000_000 : 0,
     workerConcurrency: flags.workerConcurrency ?? 20,
     workerPoolSize: 10,

@@ -183,7 +183,7 @@ async function drainOnce(
   };
 }
 
-async function waitForWorkers(queue: UpsertQueueControl, workers: AppProcess[]): Promise<void> {
+export async function waitForWorkers(queue: UpsertQueueControl, workers: AppProcess[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   while ((await queue.workerCount()) < workers.length) {
     // A worker that cannot start (bad config, no database) says why instead of timing out.

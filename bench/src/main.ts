@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { runBatchImport } from "./batch-import.bench";
 import { createBenchDatabase } from "./bench-database";
 import { cleanUpOnSignals, createCleanup } from "./cleanup";
 import { benchEnvSchema, settingsFor } from "./config";
@@ -73,6 +74,11 @@ try {
     ...(await runDrainPhase(context, drainStack, { workers: 1, tag: "one", kinds: ["create", "update"] })),
     ...(await runDrainPhase(context, drainStack, { workers: 2, tag: "two", kinds: ["create", "update"] })),
   ];
+  // Same stack and worker settings as the drains: end to end through the batch endpoint.
+  const batchImport = await runBatchImport(context, drainStack, {
+    contacts: settings.importContacts,
+    workers: 1,
+  });
   log(`backlog: accepting ${settings.backlogRows} requests under a prefix no worker consumes`);
   const queuedAhead = await loadBacklog(context, drainStack, settings.backlogRows);
   await drainStack.database.client.query("ANALYZE");
@@ -113,6 +119,7 @@ try {
     },
     intake,
     drains,
+    batchImport,
     backlog: { queuedAhead, run: backlogRun },
     tableSize,
     ceiling,

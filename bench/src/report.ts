@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { BatchImportRun } from "./batch-import.bench";
 import type { BenchSettings } from "./config";
 import type { DrainRun } from "./drain.bench";
 import type { IntakeTarget } from "./intake.bench";
@@ -42,6 +43,14 @@ export interface BenchResult {
     updates_per_s_2w: number;
     runs: DrainRun[];
   };
+  /** Contacts imported end to end through POST /v1/contacts/batch by `pnpm cli import`. */
+  batch_import: {
+    contacts_per_s: number;
+    /** Over the 1-worker create drain (single requests, queue pre-loaded): the target is ≥ 0.9. */
+    ratio_to_single_requests: number;
+    cpu_ms_per_contact: number;
+    run: BatchImportRun;
+  };
   backlog: {
     queued_ahead: number;
     create_cpu_ms_per_req: number;
@@ -69,6 +78,7 @@ export function buildResult(input: {
   machine: BenchResult["machine"];
   intake: IntakeTarget[];
   drains: DrainRun[];
+  batchImport: BatchImportRun;
   backlog: { queuedAhead: number; run: DrainRun };
   tableSize: { contacts: number; runs: DrainRun[] } | null;
   ceiling: Ceiling;
@@ -116,6 +126,12 @@ export function buildResult(input: {
       creates_per_s_2w: drain(input.drains, "create", 2).per_s,
       updates_per_s_2w: drain(input.drains, "update", 2).per_s,
       runs: input.drains,
+    },
+    batch_import: {
+      contacts_per_s: input.batchImport.per_s,
+      ratio_to_single_requests: input.batchImport.per_s / create1.per_s,
+      cpu_ms_per_contact: input.batchImport.cpu_ms_per_contact,
+      run: input.batchImport,
     },
     backlog: {
       queued_ahead: input.backlog.queuedAhead,
@@ -169,6 +185,15 @@ export function tableRows(result: BenchResult): { rows: string[][]; notes: strin
   for (const run of result.worker.runs) {
     rows.push(drainRow(`${run.kind}s, ${run.workers} worker${run.workers > 1 ? "s" : ""}`, run));
   }
+  const imported = result.batch_import.run;
+  rows.push([
+    `batch import (pnpm cli import), ${imported.contacts.toLocaleString("en-US")} contacts, ${imported.workers} worker`,
+    f(imported.per_s),
+    "",
+    "",
+    f(imported.cpu_ms_per_contact, 2),
+    `cli ${f(imported.cli_cpu_ms_per_contact, 2)} + api ${f(imported.api_cpu_ms_per_contact, 2)} + worker ${f(imported.worker_cpu_ms_per_contact, 2)} + postgres ${f(imported.postgres_cpu_ms_per_contact, 2)} + redis ${f(imported.redis_cpu_ms_per_contact, 2)}; ${imported.summary.batches} batches${imported.summary.failed > 0 ? `; ${imported.summary.failed} failed` : ""}`,
+  ]);
   rows.push(
     drainRow(
       `creates, 1 worker, ${result.backlog.queued_ahead.toLocaleString("en-US")} queued ahead`,
@@ -195,6 +220,7 @@ export function tableRows(result: BenchResult): { rows: string[][]; notes: strin
   const notes = [
     `intake: project / baseline B = ${f(result.intake.ratio_to_baseline_b, 2)}; p99 ${f(result.intake.project_p99_ms, 0)} ms vs baseline B's ${f(result.intake.baseline_b_p99_ms, 0)} ms`,
     `workers: 2 / 1 processes = ${f(w.creates_per_s_2w / w.creates_per_s_1w, 2)} (creates), ${f(w.updates_per_s_2w / w.updates_per_s_1w, 2)} (updates)`,
+    `batch import: contacts/s end to end / single-request creates/s (1 worker) = ${f(result.batch_import.ratio_to_single_requests, 2)} (target ≥ 0.9)`,
     `backlog: create CPU with ${result.backlog.queued_ahead.toLocaleString("en-US")} queued ahead / without = ${f(result.backlog.ratio_to_small_backlog, 2)}`,
   ];
   if (result.table_size) {

@@ -32,6 +32,7 @@ function depsFor(url: string) {
         return db;
       },
       database: describeDatabaseUrl(url),
+      apiUrl: "http://127.0.0.1:9",
     },
   };
 }

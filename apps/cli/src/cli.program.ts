@@ -2,6 +2,7 @@ import type { Db, Prisma } from "@upsert/db";
 import { Command, CommanderError } from "commander";
 import { type DatabaseTarget, describeExpectedError, summariseUnexpectedError } from "./cli.errors";
 import type { CliOutput } from "./cli.output";
+import { defaultBatchSize, runImportCommand } from "./commands/import.command";
 import { runKeyCreateCommand } from "./commands/key-create.command";
 import { runKeyListCommand } from "./commands/key-list.command";
 import { runKeyRevokeCommand } from "./commands/key-revoke.command";
@@ -13,6 +14,10 @@ export interface CliDeps {
   /** Opened only when a command needs it, so `--help` and usage errors never touch Postgres. */
   openDatabase: () => Db;
   database: DatabaseTarget;
+  /** The API `import` sends batches to unless --api-url says otherwise (API_URL). */
+  apiUrl: string;
+  /** Where `import` draws its progress bar: stderr when it is a terminal. */
+  progressStream?: NodeJS.WriteStream;
 }
 
 /**
@@ -22,6 +27,7 @@ export interface CliDeps {
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const { output } = deps;
   let db: Db | undefined;
+  let exitCode = 0;
   const withPrisma = async (run: (prisma: Prisma) => Promise<void>) => {
     db ??= deps.openDatabase();
     await run(db.prisma);
@@ -88,6 +94,30 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       withPrisma((prisma) => runKeyRevokeCommand(prisma, { keyId, json: opts.json }, output)),
     );
 
+  program
+    .command("import")
+    .description("import contacts from a CSV file through the batch endpoint (POST /v1/contacts/batch)")
+    .argument("<file>", "CSV file: a header row of contact field names, one contact per row")
+    .requiredOption("--org <id>", "organisation id")
+    .option("--api-url <url>", "the API to send to (default: API_URL)", deps.apiUrl)
+    .option(
+      "--api-key <key>",
+      "an API key of the organisation (default: a key issued for this run, revoked at the end)",
+    )
+    .option("--failed-out <file>", "where failed rows and their errors go (default: <file>.failed.csv)")
+    .option(
+      "--batch-size <n>",
+      "rows per batch (at most the API's BATCH_MAX_ITEMS)",
+      String(defaultBatchSize),
+    )
+    .option("--in-flight <n>", "batches waited on at once", "4")
+    .option("--json", "print the summary as one JSON line", false)
+    .action(async (file: string, opts: Omit<Parameters<typeof runImportCommand>[1], "file">) => {
+      await withPrisma(async (prisma) => {
+        exitCode = await runImportCommand(prisma, { ...opts, file }, deps);
+      });
+    });
+
   try {
     // pnpm passes a literal "--" through when the user writes `pnpm cli -- <command>`.
     const args = argv[0] === "--" ? argv.slice(1) : argv;
@@ -96,7 +126,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return 1;
     }
     await program.parseAsync([...args], { from: "user" });
-    return 0;
+    return exitCode;
   } catch (err) {
     // Commander has already printed its own one-line message (or the help text).
     if (err instanceof CommanderError) return err.exitCode;

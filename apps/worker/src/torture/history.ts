@@ -147,3 +147,122 @@ function countDifferences(actual: unknown[], expected: unknown[], what: string, 
   }
   return differences;
 }
+
+export interface SentBatch {
+  batchId: string;
+  stream: number;
+  accepted: number;
+  /** Indexes of the items built invalid on purpose, and those the API rejected. */
+  invalidIndexes: number[];
+  rejectedIndexes: number[];
+}
+
+/**
+ * `streams` clients each send `batches` batches of `size` items, one batch after another, through
+ * `POST /v1/contacts/batch`. Items come from the small pool (so the same people recur across
+ * batches and streams), and each batch also carries, on purpose, an earlier item's email again
+ * (the same person twice in one batch), an item crossing one item's email with another's
+ * LinkedIn, and one invalid item (no identifier). Each item is a SentRequest of its stream, its
+ * index counting across the stream's batches, so stream order is item order.
+ */
+export async function sendBatchStreams(
+  stack: Stack,
+  options: { streams: number; batches: number; size: number; seed: number; pool: IdentityPool },
+): Promise<{ sent: SentRequest[]; batches: SentBatch[] }> {
+  const sent: SentRequest[] = [];
+  const batches: SentBatch[] = [];
+  await Promise.all(
+    Array.from({ length: options.streams }, async (_, stream) => {
+      const random = createRandom(options.seed * 1_000 + stream);
+      for (let b = 0; b < options.batches; b += 1) {
+        const items = buildBatchItems(random, options.size, options.pool);
+        const invalidIndexes = items.flatMap((item, i) =>
+          "email" in item || "linkedin_url" in item ? [] : [i],
+        );
+        const res = await stack.call<{
+          data?: { batch_id: string; accepted: number; rejected: { index: number }[] };
+        }>("POST", "/v1/contacts/batch", { items });
+        const answer = res.body.data;
+        if (res.status !== 202 || !answer) {
+          items.forEach((_, i) => {
+            sent.push({ stream, index: b * options.size + i, status: res.status, jobId: "" });
+          });
+          continue;
+        }
+        const rejectedIndexes = answer.rejected.map((r) => r.index).sort((x, y) => x - y);
+        batches.push({
+          batchId: answer.batch_id,
+          stream,
+          accepted: answer.accepted,
+          invalidIndexes,
+          rejectedIndexes,
+        });
+        const jobIds = await listBatchJobIds(stack, answer.batch_id);
+        items.forEach((_, i) => {
+          const jobId = jobIds.get(i);
+          // An accepted item the batch does not list counts as accepted with an unknown job: lost.
+          const status = rejectedIndexes.includes(i) ? 422 : 202;
+          sent.push({
+            stream,
+            index: b * options.size + i,
+            status,
+            jobId: jobId ?? `missing:${answer.batch_id}:${i}`,
+          });
+        });
+      }
+    }),
+  );
+  return { sent, batches };
+}
+
+function buildBatchItems(random: () => number, size: number, pool: IdentityPool): Record<string, unknown>[] {
+  const items = Array.from({ length: size - 3 }, () => randomUpsert(random, pool));
+  const withEmail = items.filter((item) => typeof item.email === "string");
+  const withLinkedin = items.filter((item) => typeof item.linkedin_url === "string");
+  const pick = <T>(values: T[]): T | undefined => values[Math.floor(random() * values.length)];
+  const insert = (item: Record<string, unknown>) =>
+    items.splice(Math.floor(random() * (items.length + 1)), 0, item);
+  const again = pick(withEmail);
+  insert({ ...randomUpsert(random, pool), email: again?.email ?? pool.emails[0] });
+  const crossing = {
+    email: pick(withEmail)?.email ?? pool.emails[1],
+    linkedin_url: pick(withLinkedin)?.linkedin_url ?? pool.linkedins[0],
+  };
+  insert({ ...crossing, title: "Crossing" });
+  insert({ title: "No identifier" });
+  return items;
+}
+
+/** index → job id of every item the batch accepted, from `GET /v1/batches/{id}/items`. */
+async function listBatchJobIds(stack: Stack, batchId: string): Promise<Map<number, string>> {
+  const jobIds = new Map<number, string>();
+  for (let page = 1; ; page += 1) {
+    const res = await stack.call<{
+      data: { index: number; job_id: string }[];
+      pagination: { total_pages: number };
+    }>("GET", `/v1/batches/${batchId}/items?page=${page}&page_size=100`);
+    for (const item of res.body.data) jobIds.set(item.index, item.job_id);
+    if (res.body.data.length === 0 || page >= res.body.pagination.total_pages) return jobIds;
+  }
+}
+
+/** After the drain, what each batch says of itself: finished, its counts adding up to what it accepted. */
+export async function checkBatchViews(stack: Stack, batches: SentBatch[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const batch of batches) {
+    const { body } = await stack.call<{
+      data: { status: string; counts: Record<string, number> };
+    }>("GET", `/v1/batches/${batch.batchId}`);
+    const { status, counts } = body.data;
+    const finished = (counts.succeeded ?? 0) + (counts.failed ?? 0);
+    if (!["succeeded", "partially_failed", "failed"].includes(status) || finished !== batch.accepted)
+      problems.push(
+        `batch ${batch.batchId}: ${status}, ${JSON.stringify(counts)} for ${batch.accepted} accepted`,
+      );
+    if (batch.rejectedIndexes.join() !== batch.invalidIndexes.join())
+      problems.push(
+        `batch ${batch.batchId}: rejected [${batch.rejectedIndexes}], invalid [${batch.invalidIndexes}]`,
+      );
+  }
+  return problems;
+}

@@ -7,7 +7,7 @@ import { type AppProcess, type RedisCluster, startRedisCluster, startRedisServer
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom, defaultIdentityPool, type IdentityPool } from "../testing/request-generator";
 import { type Stack, startStack } from "../testing/start-stack";
-import { checkHistory, sendStreams } from "./history";
+import { checkBatchViews, checkHistory, sendBatchStreams, sendStreams } from "./history";
 import { formatVerdicts, type Verdict } from "./verdicts";
 
 // The torture suite (issue 4): real processes, many concurrent requests over a small identity
@@ -509,6 +509,59 @@ describe.sequential("torture", () => {
     // On two cores the knee comes early (see the note); what must hold is that adding worker
     // processes never collapses throughput (no contention between them beyond the CPU).
     expect(rates[2]).toBeGreaterThanOrEqual(0.5 * (rates[0] ?? 0));
+  });
+
+  it("7. batches: the same people within and across batches, random worker kills: the serial model in acceptance order", async () => {
+    const streams = 4;
+    const size = short ? 30 : 100;
+    const batches = short ? 5 : 15;
+    const stack = await startStack({
+      workers: 3,
+      workerEnv: {
+        ENRICHMENT_LATENCY_MS: "50",
+        WORKER_CONCURRENCY: "50",
+        JOB_LOCK_MS: "3000",
+        STALLED_INTERVAL_MS: "1000",
+      },
+    });
+    try {
+      const { pool, initial } = await createReferences(stack);
+      const kills: number[] = [];
+      const chaos = startChaos(stack, 3_000, createRandom(seed + 7), async (victim) => {
+        kills.push(Date.now());
+        await victim.kill();
+        stack.startWorker();
+      });
+      const started = Date.now();
+      const { sent, batches: sentBatches } = await sendBatchStreams(stack, {
+        streams,
+        batches,
+        size,
+        seed: seed + 7,
+        pool,
+      });
+      // A batch is accepted at once and drains in the background: keep killing while it drains.
+      const minKills = short ? 3 : 15;
+      while (kills.length < minKills && (await stack.pending()) > 0) await sleep(500);
+      await chaos.stop();
+      await stack.drain(20 * 60_000);
+      const seconds = (Date.now() - started) / 1_000;
+      const check = await checkHistory(stack, sent, initial, { expectOneEnrichmentPerCreate: false });
+      const batchProblems = await checkBatchViews(stack, sentBatches);
+      const refused = streams * batches - sentBatches.length;
+      const accepted = sent.filter((s) => s.status === 202).length;
+      const recoveries = await recoveryTimes(stack, kills);
+      const verdict = verdictOf("7 batches + worker kills", accepted, check, {
+        recovery: recoveries.length ? describeRecovery(recoveries) : "none needed",
+        throughput: `${(accepted / seconds).toFixed(0)} items/s end to end`,
+        notes: `${sentBatches.length} batches of ${size} (${refused} refused), ${sent.length - accepted} items rejected (the invalid one of each batch); ${kills.length} workers killed, ${recoveries.length} interrupted jobs recovered. ${[...batchProblems, ...check.details].slice(0, 3).join("; ")}`,
+      });
+      verdict.pass &&= refused === 0 && batchProblems.length === 0;
+      record(verdict);
+      expect(verdict, `seed ${seed}: ${verdict.notes}`).toMatchObject({ pass: true });
+    } finally {
+      await stack.stop();
+    }
   });
 });
 
