@@ -3,6 +3,7 @@ import {
   logLevelSchema,
   logPrettySchema,
   positiveIntSchema,
+  preparedStatementsSchema,
   queuePrefixSchema,
   redisUrlSchema,
 } from "@upsert/config";
@@ -76,6 +77,7 @@ export const workerEnvSchema = z
       .min(0)
       .default(24 * 3_600_000),
     DATABASE_POOL_SIZE: positiveIntSchema(20),
+    DATABASE_PREPARED_STATEMENTS: preparedStatementsSchema,
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(30_000),
     /**
      * Test-only: deliberately breaks one guarantee so the torture suite can show it notices.

@@ -27,7 +27,11 @@ import { processUpsertRequest } from "./upsert/process-upsert-request";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
 const logger = createLogger({ name: "worker", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
+const db = createDb(env.DATABASE_URL, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+  applicationName: "upsert-worker",
+});
 const workerRedis = createRedis(env.REDIS_URL, "worker");
 const producerRedis = createRedis(env.REDIS_URL, "producer");
 for (const redis of [workerRedis, producerRedis]) {

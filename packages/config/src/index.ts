@@ -2,7 +2,9 @@ export {
   databaseUrlSchema,
   logLevelSchema,
   logPrettySchema,
+  optionalDatabaseUrlSchema,
   positiveIntSchema,
+  preparedStatementsSchema,
   queuePrefixSchema,
   redisUrlSchema,
 } from "./env-fields";
