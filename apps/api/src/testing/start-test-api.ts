@@ -65,7 +65,9 @@ export async function startTestApi(options: {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
-  const readDb = options.readDatabaseUrl ? createDb(options.readDatabaseUrl, { maxConnections: 5 }) : undefined;
+  const readDb = options.readDatabaseUrl
+    ? createDb(options.readDatabaseUrl, { maxConnections: 5 })
+    : undefined;
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
