@@ -66,6 +66,10 @@ export async function startStack(options: {
   workers: number;
   redisUrl?: string;
   workerEnv?: Record<string, string>;
+  /** Environment of the API and the workers, e.g. DATABASE_URL through PgBouncer (default: the database itself). */
+  appEnv?: (database: TestDatabase) => Record<string, string>;
+  /** Environment of the API alone (e.g. DATABASE_READ_URL). */
+  apiEnv?: (database: TestDatabase) => Record<string, string>;
 }): Promise<Stack> {
   const database = await createTestDatabase();
   const db = createDb(database.url, { maxConnections: 3 });
@@ -73,6 +77,7 @@ export async function startStack(options: {
     DATABASE_URL: database.url,
     REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
     QUEUE_PREFIX: uniqueQueuePrefix(),
+    ...options.appEnv?.(database),
   };
   const workerEnv = {
     ...env,
@@ -81,7 +86,7 @@ export async function startStack(options: {
     DATABASE_POOL_SIZE: "8",
     ...options.workerEnv,
   };
-  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1" });
+  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1", ...options.apiEnv?.(database) });
   const workers: AppProcess[] = [];
   const startWorker = () => {
     const worker = startAppProcess("worker", workerEnv);
