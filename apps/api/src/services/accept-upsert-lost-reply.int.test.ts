@@ -1,7 +1,13 @@
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { createDb, createOrganization, type Db } from "@upsert/db";
-import { createTestDatabase, type TestDatabase, uniqueQueuePrefix } from "@upsert/testing";
+import {
+  createTestDatabase,
+  type PgBouncer,
+  startPgBouncer,
+  type TestDatabase,
+  uniqueQueuePrefix,
+} from "@upsert/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../testing/start-test-api";
 
@@ -88,76 +94,86 @@ async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   };
 }
 
-let database: TestDatabase;
-let proxy: FaultProxy;
-let api: TestApi;
-let direct: Db;
-let key: string;
-const outcomeDeadlineMs = 3_000;
+// Direct to Postgres, and through PgBouncer in transaction mode, where the connection's pid is the
+// pooler's and the outcome is settled by waiting out earlier intake statements instead.
+describe.each(["direct", "pgbouncer"] as const)(
+  "intake when the connection dies under its statement (%s)",
+  (route) => {
+    let database: TestDatabase;
+    let bouncer: PgBouncer | undefined;
+    let proxy: FaultProxy;
+    let api: TestApi;
+    let direct: Db;
+    let key: string;
+    const outcomeDeadlineMs = 3_000;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const url = new URL(database.url);
-  proxy = await startFaultProxy(Number(url.port || 5432));
-  url.port = String(proxy.port);
-  api = await startTestApi({
-    databaseUrl: url.toString(),
-    redisUrl: "redis://127.0.0.1:6379",
-    queuePrefix: uniqueQueuePrefix(),
-    intakeOutcomeDeadlineMs: outcomeDeadlineMs,
-  });
-  direct = createDb(database.url, { maxConnections: 1 });
-  key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
-  // Warm up: the key is cached and the statement prepared on a connection.
-  expect((await put("warm@acme.com")).status).toBe(202);
-});
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      bouncer =
+        route === "pgbouncer" ? await startPgBouncer({ serverUrl: database.url, poolSize: 2 }) : undefined;
+      const url = new URL(bouncer ? bouncer.urlFor(database.url) : database.url);
+      proxy = await startFaultProxy(Number(url.port || 5432));
+      url.port = String(proxy.port);
+      api = await startTestApi({
+        databaseUrl: url.toString(),
+        redisUrl: "redis://127.0.0.1:6379",
+        queuePrefix: uniqueQueuePrefix(),
+        intakeOutcomeDeadlineMs: outcomeDeadlineMs,
+      });
+      expect(api.db.transactionPooling).toBe(route === "pgbouncer");
+      direct = createDb(database.url, { maxConnections: 1 });
+      key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
+      // Warm up: the key is cached and the statement prepared on a connection.
+      expect((await put("warm@acme.com")).status).toBe(202);
+    }, 30_000);
 
-afterAll(async () => {
-  await api?.close();
-  await direct?.close();
-  await proxy?.close();
-  await database?.drop();
-});
+    afterAll(async () => {
+      await api?.close();
+      await direct?.close();
+      await proxy?.close();
+      await bouncer?.stop();
+      await database?.drop();
+    });
 
-const put = (email: string) => api.call("PUT", "/v1/contacts", { key, body: { email } });
+    const put = (email: string) => api.call("PUT", "/v1/contacts", { key, body: { email } });
 
-const rowsFor = (email: string) =>
-  direct.prisma.$queryRaw<{ id: string }[]>`
-    SELECT id::text FROM intake_requests WHERE payload->>'email' = ${email}`;
+    const rowsFor = (email: string) =>
+      direct.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id::text FROM intake_requests WHERE payload->>'email' = ${email}`;
 
-type Answer = { data?: { job_id: string }; error?: { code: string; details?: { job_id?: string } } };
+    type Answer = { data?: { job_id: string }; error?: { code: string; details?: { job_id?: string } } };
 
-describe("intake when the connection dies under its statement", () => {
-  it("answers 202 when the statement had committed and only the reply was lost", async () => {
-    proxy.arm("after-commit");
-    const res = await put("lost-reply@acme.com");
-    expect(res.status).toBe(202);
-    const jobId = (res.body as Answer).data?.job_id;
-    expect(await rowsFor("lost-reply@acme.com")).toEqual([{ id: jobId }]);
-    const job = await api.call("GET", `/v1/jobs/${jobId}`, { key });
-    expect(job.status).toBe(200);
-  });
+    it("answers 202 when the statement had committed and only the reply was lost", async () => {
+      proxy.arm("after-commit");
+      const res = await put("lost-reply@acme.com");
+      expect(res.status).toBe(202);
+      const jobId = (res.body as Answer).data?.job_id;
+      expect(await rowsFor("lost-reply@acme.com")).toEqual([{ id: jobId }]);
+      const job = await api.call("GET", `/v1/jobs/${jobId}`, { key });
+      expect(job.status).toBe(200);
+    });
 
-  it("answers 503 when the statement never reached the database, and records nothing", async () => {
-    proxy.arm("before-server");
-    const res = await put("never-sent@acme.com");
-    expect(res.status).toBe(503);
-    expect((res.body as Answer).error?.code).toBe("service_unavailable");
-    expect(await rowsFor("never-sent@acme.com")).toEqual([]);
-  });
+    it("answers 503 when the statement never reached the database, and records nothing", async () => {
+      proxy.arm("before-server");
+      const res = await put("never-sent@acme.com");
+      expect(res.status).toBe(503);
+      expect((res.body as Answer).error?.code).toBe("service_unavailable");
+      expect(await rowsFor("never-sent@acme.com")).toEqual([]);
+    });
 
-  it("answers 504 outcome_unknown with the job id, never 503, when it cannot ask the database in time", async () => {
-    proxy.arm("after-commit", { outage: true });
-    const started = Date.now();
-    const res = await put("unknown@acme.com");
-    proxy.restore();
-    expect(res.status).toBe(504);
-    const error = (res.body as Answer).error;
-    expect(error?.code).toBe("outcome_unknown");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(outcomeDeadlineMs - 100);
-    // It had committed: the id it was given is the job's.
-    expect(await rowsFor("unknown@acme.com")).toEqual([{ id: error?.details?.job_id }]);
-    // And the service recovers once the database answers again.
-    expect((await put("after@acme.com")).status).toBe(202);
-  });
-});
+    it("answers 504 outcome_unknown with the job id, never 503, when it cannot ask the database in time", async () => {
+      proxy.arm("after-commit", { outage: true });
+      const started = Date.now();
+      const res = await put("unknown@acme.com");
+      proxy.restore();
+      expect(res.status).toBe(504);
+      const error = (res.body as Answer).error;
+      expect(error?.code).toBe("outcome_unknown");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(outcomeDeadlineMs - 100);
+      // It had committed: the id it was given is the job's.
+      expect(await rowsFor("unknown@acme.com")).toEqual([{ id: error?.details?.job_id }]);
+      // And the service recovers once the database answers again.
+      expect((await put("after@acme.com")).status).toBe(202);
+    });
+  },
+);
