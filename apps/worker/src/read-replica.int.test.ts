@@ -63,7 +63,8 @@ describe("with DATABASE_READ_URL", () => {
     expect((await send("GET", `/v1/jobs/${put.jobId}`, undefined, { prefer: "wait=1" })).status).toBe(200);
     expect((await send("GET", `/v1/jobs/${put.jobId}`)).status).toBe(404);
 
-    // Reads by id, lists and schemas: the read URL.
+    // Reads by id, lists and schemas: the read URL (the primary has the contact).
+    expect(await stack.db.prisma.contact.count({ where: { id: contact.id } })).toBe(1);
     expect((await send("GET", `/v1/contacts/${contact.id}`)).status).toBe(404);
     const listed = await send("POST", "/v1/contacts/list", {});
     expect(listed.status).toBe(200);
@@ -77,5 +78,18 @@ describe("with DATABASE_READ_URL", () => {
     expect((tags.body.data as { name: string }[]).map((t) => t.name)).toEqual([replicaTag.name]);
     expect((await send("GET", `/v1/tags/${replicaTag.id}`)).status).toBe(200);
     expect(await stack.db.prisma.tag.count({ where: { name: "On primary" } })).toBe(1);
+
+    // Custom fields and accounts: written on the primary, read from the read URL.
+    const field = await send("POST", "/v1/custom-fields", {
+      entity: "contacts",
+      name: "Score",
+      type: "number",
+    });
+    expect(field.status).toBe(201);
+    const fieldId = (field.body.data as { id: string }).id;
+    expect((await send("GET", "/v1/custom-fields")).body.data).toEqual([]);
+    expect((await send("GET", `/v1/custom-fields/${fieldId}`)).status).toBe(404);
+    const account = await stack.db.prisma.account.findFirstOrThrow({ where: { domain: "replica.io" } });
+    expect((await send("GET", `/v1/accounts/${account.id}`)).status).toBe(404);
   }, 60_000);
 });
