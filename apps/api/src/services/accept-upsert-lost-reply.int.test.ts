@@ -17,20 +17,22 @@ import { startTestApi, type TestApi } from "../testing/start-test-api";
  * - `after-commit`: forwards the server's reply up to, not including, ReadyForQuery (sent only
  *   once the statement's transaction has committed), then cuts both sides;
  * - `before-server`: cuts both sides instead of forwarding the statement;
+ * - `in-flight`: forwards the statement, then cuts both sides at once, while it may still run;
  * with `outage`, it also cuts every other connection and refuses new ones until `restore()`.
  */
 interface FaultProxy {
   port: number;
-  arm(fault: "after-commit" | "before-server", options?: { outage?: boolean }): void;
+  arm(fault: Fault, options?: { outage?: boolean }): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 const intakeStatementName = "accept_intake_requests";
+type Fault = "after-commit" | "before-server" | "in-flight";
 
 async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const open = new Set<Socket>();
-  let armed: { fault: "after-commit" | "before-server"; outage: boolean } | undefined;
+  let armed: { fault: Fault; outage: boolean } | undefined;
   let refusing = false;
 
   const cut = (client: Socket, server: Socket, outage: boolean) => {
@@ -59,6 +61,10 @@ async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       const fault = armed && chunk.includes(intakeStatementName) ? armed : undefined;
       if (fault) armed = undefined;
       if (fault?.fault === "before-server") return cut(client, upstream, fault.outage);
+      if (fault?.fault === "in-flight") {
+        upstream.write(chunk, () => cut(client, upstream, fault.outage));
+        return;
+      }
       if (fault) watching = { outage: fault.outage, pending: Buffer.alloc(0) };
       upstream.write(chunk);
     });
@@ -105,6 +111,7 @@ describe.each(["direct", "pgbouncer"] as const)(
     let api: TestApi;
     let direct: Db;
     let key: string;
+    let orgId: string;
     const outcomeDeadlineMs = 3_000;
 
     beforeAll(async () => {
@@ -122,7 +129,9 @@ describe.each(["direct", "pgbouncer"] as const)(
       });
       expect(api.db.transactionPooling).toBe(route === "pgbouncer");
       direct = createDb(database.url, { maxConnections: 1 });
-      key = (await createOrganization(api.db.prisma, { name: "Acme" })).apiKey.secret;
+      const created = await createOrganization(api.db.prisma, { name: "Acme" });
+      key = created.apiKey.secret;
+      orgId = created.org.id;
       // Warm up: the key is cached and the statement prepared on a connection.
       expect((await put("warm@acme.com")).status).toBe(202);
     }, 30_000);
@@ -151,6 +160,40 @@ describe.each(["direct", "pgbouncer"] as const)(
       expect(await rowsFor("lost-reply@acme.com")).toEqual([{ id: jobId }]);
       const job = await api.call("GET", `/v1/jobs/${jobId}`, { key });
       expect(job.status).toBe(200);
+    });
+
+    it("waits for a statement still running when its connection died: the answer agrees with the row", async () => {
+      // The org's intake lock, held elsewhere, keeps the statement running after the cut.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const holder = direct.prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`intake:${orgId}`}, 0))`;
+          locked();
+          await held;
+        },
+        { timeout: 30_000 },
+      );
+      await isLocked;
+      proxy.arm("in-flight");
+      const answer = put("in-flight@acme.com");
+      setTimeout(release, 800);
+      const res = await answer;
+      await holder;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the statement has surely ended
+      const rows = await rowsFor("in-flight@acme.com");
+      console.info(`in-flight cut (${route}): answered ${res.status}, ${rows.length} row(s)`);
+      if (res.status === 202) expect(rows).toEqual([{ id: (res.body as Answer).data?.job_id }]);
+      else {
+        expect(res.status).toBe(503);
+        expect(rows).toEqual([]);
+      }
     });
 
     it("answers 503 when the statement never reached the database, and records nothing", async () => {
