@@ -7,4 +7,6 @@ bash scripts/ensure-services.sh
 # The docs-page test drives Debian's chromium (apps/api/src/openapi/docs-page.int.test.ts); running
 # the service does not need it, so only the tests install it.
 bash scripts/ensure-chromium.sh
+# The transaction-pooling tests start their own Debian pgbouncer (packages/testing/src/start-pgbouncer.ts).
+bash scripts/ensure-pgbouncer.sh
 exec pnpm test:ci "$@"

@@ -27,6 +27,11 @@ import type { WebhooksDeps } from "./services/webhooks";
 
 export interface AppDeps extends AcceptUpsertDeps, AwaitWriteDeps, WebhooksDeps {
   prisma: Prisma;
+  /**
+   * DATABASE_READ_URL's client, for reads that may lag behind the primary: job polls without
+   * `Prefer: wait`, lists and reads by id. Default: `prisma`.
+   */
+  readPrisma?: Prisma;
   logger: Logger;
   authenticator: ApiKeyAuthenticator;
   rateLimits: RateLimits;
@@ -49,6 +54,7 @@ export const maxBodyBytes = 256 * 1024;
 /** Builds the HTTP app; never listens (main.ts and tests do). */
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const routed = { ...deps, readPrisma: deps.readPrisma ?? deps.prisma };
   app.disable("x-powered-by");
   app.set("trust proxy", deps.trustProxy);
 
@@ -82,15 +88,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(maxBodyBytes));
   // Health and readiness (above) are neither authenticated nor rate limited.
   app.use("/v1", requireApiKey(deps.authenticator, deps.rateLimits));
-  app.use(createContactsRouter(deps));
-  app.use(createJobsRouter(deps));
-  app.use(createContactsReadRouter(deps));
-  app.use(createAccountsRouter(deps));
-  app.use(createBatchesRouter(deps));
-  app.use(createTagsRouter(deps));
-  app.use(createCustomFieldsRouter(deps));
-  app.use(createSchemasRouter(deps));
-  app.use(createWebhooksRouter(deps));
+  app.use(createContactsRouter(routed));
+  app.use(createJobsRouter(routed));
+  app.use(createContactsReadRouter(routed));
+  app.use(createAccountsRouter(routed));
+  app.use(createBatchesRouter(routed));
+  app.use(createTagsRouter(routed));
+  app.use(createCustomFieldsRouter(routed));
+  app.use(createSchemasRouter(routed));
+  app.use(createWebhooksRouter(routed));
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;

@@ -2,7 +2,9 @@ import {
   databaseUrlSchema,
   logLevelSchema,
   logPrettySchema,
+  optionalDatabaseUrlSchema,
   positiveIntSchema,
+  preparedStatementsSchema,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -55,6 +57,13 @@ export const apiEnvSchema = z
       .regex(/^[A-Z]{2}$/)
       .default("US"),
     DATABASE_POOL_SIZE: positiveIntSchema(10),
+    /**
+     * A replica (or any other route to the same data) for job polling without `Prefer: wait`,
+     * lists and reads by id; writes, intake and `Prefer: wait` answers stay on DATABASE_URL.
+     */
+    DATABASE_READ_URL: optionalDatabaseUrlSchema,
+    DATABASE_READ_POOL_SIZE: positiveIntSchema(10),
+    DATABASE_PREPARED_STATEMENTS: preparedStatementsSchema,
     /** How long to find out whether a request committed when its connection died mid-statement. */
     INTAKE_OUTCOME_DEADLINE_MS: positiveIntSchema(2_000),
     /** Intake statements in flight at once; requests arriving meanwhile share the next (group commit). */

@@ -21,7 +21,19 @@ import { createRateLimits } from "./http/rate-limit";
 
 const env = parseEnv(apiEnvSchema, process.env, "api");
 const logger = createLogger({ name: "api", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
+const db = createDb(env.DATABASE_URL, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+  applicationName: "upsert-api",
+});
+// Reads that may lag (see README "Read replica"); the primary when no DATABASE_READ_URL is set.
+const readDb = env.DATABASE_READ_URL
+  ? createDb(env.DATABASE_READ_URL, {
+      maxConnections: env.DATABASE_READ_POOL_SIZE,
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      applicationName: "upsert-api-read",
+    })
+  : undefined;
 const redisTarget = { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES };
 const redis = createRedis(redisTarget, "producer");
 redis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error"));
@@ -49,7 +61,9 @@ const dashboardQueues = env.ADMIN_TOKEN
 
 const app = createApp({
   prisma: db.prisma,
+  readPrisma: readDb?.prisma ?? db.prisma,
   intake: createIntakeRecorder(db.pool, {
+    transactionPooling: db.transactionPooling,
     idempotencyWindowMs: env.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
     outcomeDeadlineMs: env.INTAKE_OUTCOME_DEADLINE_MS,
     maxConcurrentStatements: env.INTAKE_CONCURRENT_STATEMENTS,
@@ -113,5 +127,5 @@ shutdown.add("http server", async () => {
 shutdown.add("metrics", () => opsServer.close());
 shutdown.add("queue producer", () => Promise.all([producer.close(), dashboardQueues?.close()]));
 shutdown.add("redis", () => Promise.all([closeRedis(redis), closeRedis(subscriber)]));
-shutdown.add("database", () => db.close());
+shutdown.add("database", () => Promise.all([db.close(), readDb?.close()]));
 shutdown.listen();

@@ -3,6 +3,7 @@ import {
   logLevelSchema,
   logPrettySchema,
   positiveIntSchema,
+  preparedStatementsSchema,
   queuePrefixSchema,
   redisClusterNodesSchema,
   redisUrlSchema,
@@ -98,6 +99,7 @@ export const workerEnvSchema = z
       .default("false")
       .transform((v) => v === "true"),
     DATABASE_POOL_SIZE: positiveIntSchema(20),
+    DATABASE_PREPARED_STATEMENTS: preparedStatementsSchema,
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(30_000),
     /**
      * Test-only: deliberately breaks one guarantee so the torture suite can show it notices.

@@ -9,10 +9,10 @@ import {
   finishDoneBatches,
   type Pool,
   purgeFinishedBatches,
-  purgeFinishedRequests,
   releaseLease,
 } from "@upsert/db";
 import type { JobProducer } from "@upsert/queue";
+import { purgeExpiredRequests } from "./retention-purge";
 
 export interface Dispatcher {
   /** One pass (when this process holds the lease): every unfinished request and owed enrichment
@@ -25,6 +25,8 @@ const leaseName = "dispatcher";
 const purgeBatch = 1_000;
 /** At most this many purge batches a pass, so a pass never runs long. */
 const purgeBatchesPerPass = 10;
+/** Between two purge batches of a pass. */
+const purgePauseMs = 50;
 
 /**
  * Postgres is the record of accepted requests; Redis only schedules them. The dispatcher closes
@@ -122,15 +124,18 @@ export function startDispatcher(options: {
   };
 
   const purge = async () => {
-    const finishedBefore = new Date(Date.now() - options.retentionMs);
-    let purged = 0;
-    for (let batch = 0; batch < purgeBatchesPerPass; batch += 1) {
-      const count = await purgeFinishedRequests(options.pool, { finishedBefore, limit: purgeBatch });
-      purged += count;
-      if (count < purgeBatch) break;
-    }
-    if (purged > 0) log.info({ purged }, "purged finished requests past retention");
-    const batches = await purgeFinishedBatches(options.pool, { finishedBefore, limit: purgeBatch });
+    const { purged, deletedPerBatch } = await purgeExpiredRequests(options.pool, {
+      finishedBefore: new Date(Date.now() - options.retentionMs),
+      batchSize: purgeBatch,
+      maxBatches: purgeBatchesPerPass,
+      pauseMs: purgePauseMs,
+    });
+    if (purged > 0)
+      log.info({ purged, batches: deletedPerBatch.length }, "purged finished requests past retention");
+    const batches = await purgeFinishedBatches(options.pool, {
+      finishedBefore: new Date(Date.now() - options.retentionMs),
+      limit: purgeBatch,
+    });
     if (batches > 0) log.info({ batches }, "purged finished batches past retention");
   };
 

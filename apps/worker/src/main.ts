@@ -32,7 +32,11 @@ import { deliverWebhook } from "./webhooks/deliver-webhook";
 
 const env = parseEnv(workerEnvSchema, process.env, "worker");
 const logger = createLogger({ name: "worker", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
-const db = createDb(env.DATABASE_URL, { maxConnections: env.DATABASE_POOL_SIZE });
+const db = createDb(env.DATABASE_URL, {
+  maxConnections: env.DATABASE_POOL_SIZE,
+  preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+  applicationName: "upsert-worker",
+});
 const redisTarget = { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES };
 const workerRedis = createRedis(redisTarget, "worker");
 const producerRedis = createRedis(redisTarget, "producer");

@@ -4,6 +4,18 @@ import { z } from "zod";
 export const databaseUrlSchema = z
   .url({ protocol: /^postgres(ql)?$/ })
   .default("postgresql://postgres@127.0.0.1:5432/contact_upsert");
+/** A second Postgres URL that is off unless set (DATABASE_READ_URL); empty counts as unset. */
+export const optionalDatabaseUrlSchema = z
+  .union([z.literal("").transform(() => undefined), z.url({ protocol: /^postgres(ql)?$/ })])
+  .optional();
+/**
+ * DATABASE_PREPARED_STATEMENTS: named statements on the request path. Unset: on, except when the
+ * URL says `pgbouncer=true` (see createDb).
+ */
+export const preparedStatementsSchema = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === "true"));
 export const redisUrlSchema = z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379");
 export const logLevelSchema = z
   .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])

@@ -1,11 +1,13 @@
 // `pnpm --filter @upsert/db migrate`: creates the database if needed and applies pending migrations.
-// An entry point, so it is the one place here that reads the environment.
+// An entry point, so it is the one place here that reads the environment. DIRECT_DATABASE_URL,
+// when set, is Postgres itself while DATABASE_URL goes through PgBouncer (the migration lock is a
+// session's, which transaction pooling does not keep).
 import { ensureDatabase, MigrationError, migrate } from "./migrations";
 
 const defaultDatabaseUrl = "postgresql://postgres@127.0.0.1:5432/contact_upsert";
 
 async function runMigrateCli(): Promise<number> {
-  const databaseUrl = process.env.DATABASE_URL || defaultDatabaseUrl;
+  const databaseUrl = process.env.DIRECT_DATABASE_URL || process.env.DATABASE_URL || defaultDatabaseUrl;
   const target = describeTarget(databaseUrl);
   try {
     const { created } = await ensureDatabase(databaseUrl);

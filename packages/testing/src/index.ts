@@ -16,6 +16,7 @@ export {
   sendJson,
   startHttpStandIn,
 } from "./start-http-stand-in";
+export { type PgBouncer, type StartPgBouncerOptions, startPgBouncer } from "./start-pgbouncer";
 export { type RedisCluster, startRedisCluster } from "./start-redis-cluster";
 export {
   findFreePort,

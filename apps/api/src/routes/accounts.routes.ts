@@ -59,7 +59,7 @@ export function createAccountsRouter(deps: AcceptUpsertDeps & AwaitWriteDeps & L
   router.get("/v1/accounts/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);
     // Malformed ids, unknown ids and other orgs' accounts are indistinguishable to the caller.
-    const details = await findAccountDetails(deps.prisma, orgId, req.params.id);
+    const details = await findAccountDetails(deps.readPrisma, orgId, req.params.id);
     if (!details) throw new DomainError("not_found", "No account with this id.");
     sendData(res, 200, toAccountResponse(details));
   });

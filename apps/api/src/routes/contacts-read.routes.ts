@@ -6,7 +6,7 @@ import { sendData, sendList } from "../http/envelope";
 import { requireJsonBody } from "../http/require-json-body";
 import { type ListRecordsDeps, listContactRecords } from "../services/list-records";
 
-export function createContactsReadRouter(deps: { prisma: Prisma } & ListRecordsDeps): Router {
+export function createContactsReadRouter(deps: { readPrisma: Prisma } & ListRecordsDeps): Router {
   const router = Router();
 
   router.post("/v1/contacts/list", async (req, res) => {
@@ -19,7 +19,7 @@ export function createContactsReadRouter(deps: { prisma: Prisma } & ListRecordsD
   router.get("/v1/contacts/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);
     // Malformed ids, unknown ids and other orgs' contacts are indistinguishable to the caller.
-    const details = await findContactDetails(deps.prisma, orgId, req.params.id);
+    const details = await findContactDetails(deps.readPrisma, orgId, req.params.id);
     if (!details) throw new DomainError("not_found", "No contact with this id.");
     sendData(res, 200, toContactResponse(details));
   });

@@ -19,7 +19,7 @@ import { requireJsonBody } from "../http/require-json-body";
 // Malformed ids, unknown ids and other orgs' fields are indistinguishable to the caller.
 const noSuchField = () => new DomainError("not_found", "No custom field with this id.");
 
-export function createCustomFieldsRouter(deps: { prisma: Prisma }): Router {
+export function createCustomFieldsRouter(deps: { prisma: Prisma; readPrisma: Prisma }): Router {
   const router = Router();
 
   router.post("/v1/custom-fields", async (req, res) => {
@@ -32,12 +32,12 @@ export function createCustomFieldsRouter(deps: { prisma: Prisma }): Router {
 
   router.get("/v1/custom-fields", async (req, res) => {
     const { entity } = parseListCustomFieldsQuery(req.query);
-    const fields = await listCustomFields(deps.prisma, authOf(res.locals).orgId, entity);
+    const fields = await listCustomFields(deps.readPrisma, authOf(res.locals).orgId, entity);
     sendData(res, 200, fields.map(toCustomFieldResponse));
   });
 
   router.get("/v1/custom-fields/:id", async (req, res) => {
-    const field = await findCustomField(deps.prisma, authOf(res.locals).orgId, req.params.id);
+    const field = await findCustomField(deps.readPrisma, authOf(res.locals).orgId, req.params.id);
     if (!field) throw noSuchField();
     sendData(res, 200, toCustomFieldResponse(field));
   });

@@ -1,4 +1,4 @@
-import { findRequestForOrg } from "@upsert/db";
+import { findRequestForOrg, type Prisma } from "@upsert/db";
 import { DomainError } from "@upsert/domain";
 import { Router } from "express";
 import { closeSignalOf } from "../http/answer-write";
@@ -10,10 +10,11 @@ import { type AwaitWriteDeps, awaitWrite } from "../services/await-write";
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createJobsRouter(deps: AwaitWriteDeps): Router {
+export function createJobsRouter(deps: AwaitWriteDeps & { readPrisma: Prisma }): Router {
   const router = Router();
 
-  // With `Prefer: wait=N`, a long poll: the job once its write has finished, or as it is after N s.
+  // With `Prefer: wait=N`, a long poll: the job once its write has finished, or as it is after N s,
+  // read from the primary (the caller who waited sees its write). Without it, a read that may lag.
   router.get("/v1/jobs/:id", async (req, res) => {
     const { orgId } = authOf(res.locals);
     const id = req.params.id.toLowerCase();
@@ -30,7 +31,7 @@ export function createJobsRouter(deps: AwaitWriteDeps): Router {
               seconds: preference.seconds,
               signal: closeSignalOf(res),
             })
-          : await findRequestForOrg(deps.prisma, orgId, id);
+          : await findRequestForOrg(deps.readPrisma, orgId, id);
     }
     if (!request) throw new DomainError("not_found", "No job with this id.");
     if (preference.kind === "wait") res.set("Preference-Applied", `wait=${preference.seconds}`);

@@ -5,7 +5,7 @@ import { authOf } from "../http/authenticate";
 import { sendData } from "../http/envelope";
 import { listEntityFieldSchemas } from "../services/list-records";
 
-export function createSchemasRouter(deps: { prisma: Prisma }): Router {
+export function createSchemasRouter(deps: { readPrisma: Prisma }): Router {
   const router = Router();
 
   router.get("/v1/schemas/:entity", async (req, res) => {

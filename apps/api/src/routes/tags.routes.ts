@@ -15,7 +15,7 @@ import { requireJsonBody } from "../http/require-json-body";
 const noSuchTag = () => new DomainError("not_found", "No tag with this id.");
 
 /** Monaco's tag endpoints: synchronous, as Monaco's are (a tag is a definition, not contact data). */
-export function createTagsRouter(deps: { prisma: Prisma }): Router {
+export function createTagsRouter(deps: { prisma: Prisma; readPrisma: Prisma }): Router {
   const router = Router();
 
   router.post("/v1/tags", async (req, res) => {
@@ -28,12 +28,12 @@ export function createTagsRouter(deps: { prisma: Prisma }): Router {
 
   router.get("/v1/tags", async (req, res) => {
     const { orgId } = authOf(res.locals);
-    const tags = await listTags(deps.prisma, orgId, parseListTagsQuery(req.query));
+    const tags = await listTags(deps.readPrisma, orgId, parseListTagsQuery(req.query));
     sendData(res, 200, tags.map(toTagResponse));
   });
 
   router.get("/v1/tags/:id", async (req, res) => {
-    const tag = await findTag(deps.prisma, authOf(res.locals).orgId, req.params.id);
+    const tag = await findTag(deps.readPrisma, authOf(res.locals).orgId, req.params.id);
     if (!tag) throw noSuchTag();
     sendData(res, 200, toTagResponse(tag));
   });

@@ -11,8 +11,9 @@ import {
 } from "@upsert/domain";
 import type { ListPageView } from "../http/envelope";
 
+/** Lists read from DATABASE_READ_URL's client (the primary's when unset): they may lag. */
 export interface ListRecordsDeps {
-  prisma: Prisma;
+  readPrisma: Prisma;
   listCountLimit: number;
 }
 
@@ -22,8 +23,8 @@ export interface ListedRecords<T> {
 }
 
 /** Custom fields are stored on contacts only; accounts have none yet. */
-async function customFieldsOf(deps: Pick<ListRecordsDeps, "prisma">, orgId: string, entity: ListEntity) {
-  return entity === "contacts" ? listCustomFields(deps.prisma, orgId, "contacts") : [];
+async function customFieldsOf(deps: Pick<ListRecordsDeps, "readPrisma">, orgId: string, entity: ListEntity) {
+  return entity === "contacts" ? listCustomFields(deps.readPrisma, orgId, "contacts") : [];
 }
 
 function withoutCustomFields(contact: ContactResponse): ContactResponse {
@@ -39,7 +40,7 @@ export async function listContactRecords(
   body: unknown,
 ): Promise<ListedRecords<ContactResponse>> {
   const query = parseListRequest("contacts", body, await customFieldsOf(deps, orgId, "contacts"));
-  const page = await listContacts(deps.prisma, orgId, query, { countLimit: deps.listCountLimit });
+  const page = await listContacts(deps.readPrisma, orgId, query, { countLimit: deps.listCountLimit });
   const items = page.items.map(toContactResponse);
   return {
     items: query.includeCustomFields ? items : items.map(withoutCustomFields),
@@ -54,7 +55,7 @@ export async function listAccountRecords(
   body: unknown,
 ): Promise<ListedRecords<AccountResponse>> {
   const query = parseListRequest("accounts", body, await customFieldsOf(deps, orgId, "accounts"));
-  const page = await listAccounts(deps.prisma, orgId, query, { countLimit: deps.listCountLimit });
+  const page = await listAccounts(deps.readPrisma, orgId, query, { countLimit: deps.listCountLimit });
   return {
     items: page.items.map(toAccountResponse),
     view: { page: query.page, pageSize: query.pageSize, ...page },
@@ -63,7 +64,7 @@ export async function listAccountRecords(
 
 /** `GET /v1/schemas/{entity}`: from the same field definitions the list endpoints validate against. */
 export async function listEntityFieldSchemas(
-  deps: Pick<ListRecordsDeps, "prisma">,
+  deps: Pick<ListRecordsDeps, "readPrisma">,
   orgId: string,
   entity: ListEntity,
 ): Promise<FieldSchema[]> {

@@ -26,6 +26,8 @@ export interface TestApi {
   /** The operator's port (`/metrics`, `/healthz`, `/readyz`), as main.ts serves it on METRICS_PORT. */
   metricsUrl: string;
   db: Db;
+  /** DATABASE_READ_URL's, when `readDatabaseUrl` was given. */
+  readDb: Db | undefined;
   redis: Redis;
   producer: JobProducer;
   /** The app's listener for write announcements (`Prefer: wait`). */
@@ -46,6 +48,8 @@ export interface TestApi {
 /** The real app on an ephemeral port, wired like main.ts but with test settings. */
 export async function startTestApi(options: {
   databaseUrl: string;
+  /** DATABASE_READ_URL: reads that may lag go there. */
+  readDatabaseUrl?: string;
   redisUrl: string;
   queuePrefix: string;
   keyCacheTtlMs?: number;
@@ -74,6 +78,9 @@ export async function startTestApi(options: {
   const logger =
     options.logger ?? createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const db = createDb(options.databaseUrl, { maxConnections: 5 });
+  const readDb = options.readDatabaseUrl
+    ? createDb(options.readDatabaseUrl, { maxConnections: 5 })
+    : undefined;
   const redis = createRedis(options.redisUrl, "producer");
   redis.on("error", () => {});
   const producer = createJobProducer(upsertContactJob, { connection: redis, prefix: options.queuePrefix });
@@ -87,7 +94,9 @@ export async function startTestApi(options: {
   const checkReadiness = async () => ({ postgres: true, redis: redis.status === "ready" });
   const app = createApp({
     prisma: db.prisma,
+    readPrisma: readDb?.prisma ?? db.prisma,
     intake: createIntakeRecorder(db.pool, {
+      transactionPooling: db.transactionPooling,
       idempotencyWindowMs: 24 * 3_600_000,
       outcomeDeadlineMs: options.intakeOutcomeDeadlineMs ?? 2_000,
       maxConcurrentStatements: 2,
@@ -143,6 +152,7 @@ export async function startTestApi(options: {
     url,
     metricsUrl: `http://127.0.0.1:${ops.port}`,
     db,
+    readDb,
     redis,
     producer,
     written,
@@ -174,6 +184,7 @@ export async function startTestApi(options: {
       subscriber.disconnect();
       redis.disconnect();
       await db.close();
+      await readDb?.close();
       await dropQueuePrefix(options.redisUrl, options.queuePrefix).catch(() => 0);
     },
   };

@@ -71,24 +71,29 @@ export async function startStack(options: {
   redisUrl?: string;
   redisCluster?: RedisCluster;
   workerEnv?: Record<string, string>;
-  /** Environment added to the API process's. */
-  apiEnv?: Record<string, string>;
+  /** Environment of the API and the workers, e.g. DATABASE_URL through PgBouncer (default: the database itself). */
+  appEnv?: (database: TestDatabase) => Record<string, string>;
+  /** Environment added to the API process's (e.g. DATABASE_READ_URL, RATE_LIMIT_ITEMS_PER_MINUTE). */
+  apiEnv?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
 }): Promise<Stack> {
   const database = await createTestDatabase();
   const db = createDb(database.url, { maxConnections: 3 });
   const { redisCluster } = options;
-  const env: Record<string, string> = redisCluster
-    ? {
-        DATABASE_URL: database.url,
-        REDIS_URL: `redis://127.0.0.1:${await findFreePort()}`,
-        REDIS_CLUSTER_NODES: redisCluster.nodesEnv,
-        QUEUE_PREFIX: uniqueQueuePrefix({ hashTag: true }),
-      }
-    : {
-        DATABASE_URL: database.url,
-        REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
-        QUEUE_PREFIX: uniqueQueuePrefix(),
-      };
+  const env: Record<string, string> = {
+    ...(redisCluster
+      ? {
+          DATABASE_URL: database.url,
+          REDIS_URL: `redis://127.0.0.1:${await findFreePort()}`,
+          REDIS_CLUSTER_NODES: redisCluster.nodesEnv,
+          QUEUE_PREFIX: uniqueQueuePrefix({ hashTag: true }),
+        }
+      : {
+          DATABASE_URL: database.url,
+          REDIS_URL: options.redisUrl ?? "redis://127.0.0.1:6379",
+          QUEUE_PREFIX: uniqueQueuePrefix(),
+        }),
+    ...options.appEnv?.(database),
+  };
   const workerEnv = {
     ...env,
     ENRICHMENT_LATENCY_MS: "200",
@@ -96,7 +101,8 @@ export async function startStack(options: {
     DATABASE_POOL_SIZE: "8",
     ...options.workerEnv,
   };
-  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1", ...options.apiEnv });
+  const apiEnv = typeof options.apiEnv === "function" ? options.apiEnv(database) : options.apiEnv;
+  const api = startAppProcess("api", { ...env, PORT: "0", HOST: "127.0.0.1", ...apiEnv });
   const workers: AppProcess[] = [];
   const startWorker = () => {
     const worker = startAppProcess("worker", workerEnv);

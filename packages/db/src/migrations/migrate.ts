@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { Client, DatabaseError } from "pg";
+import { isTransactionPoolerUrl } from "../create-db";
 import {
   type DataMigration,
   type DataMigrationResult,
@@ -82,6 +83,14 @@ const silentLogger: MigrationLogger = { info: () => {}, warn: () => {} };
  */
 export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const logger = options.logger ?? silentLogger;
+  // The lock is a session's (pg_advisory_lock): behind a transaction pooler it would be taken on
+  // one server session, left there, and the migrations run on others.
+  if (isTransactionPoolerUrl(databaseUrl)) {
+    throw new MigrationError(
+      "pooled_connection",
+      "The database URL goes through a transaction pooler (pgbouncer=true), where the migration lock cannot be held. Migrate over a direct connection: set DIRECT_DATABASE_URL to Postgres itself.",
+    );
+  }
   // Read the files before connecting so a broken checkout never touches the database.
   const migrations = await readMigrations(options.migrationsDir ?? defaultMigrationsDir);
 

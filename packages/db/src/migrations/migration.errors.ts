@@ -7,6 +7,8 @@ export type MigrationErrorCode =
   | "unresolved_failed_migration"
   /** An applied migration's migration.sql no longer matches the checksum recorded when it ran. */
   | "modified_migration"
+  /** The URL is a transaction pooler's (`pgbouncer=true`): the migration lock needs a session. */
+  | "pooled_connection"
   /** Another runner held the migration lock for longer than the lock timeout. */
   | "lock_timeout"
   /** A data migration failed (and was rolled back); the next run retries it. */

@@ -5,7 +5,7 @@ import type { JobStatus, Prisma, PrismaClient } from "../generated/prisma/client
 import { type CheckedOutClient, checkOutClient } from "../statements/check-out-client";
 import { type Queryable, runStatement } from "../statements/run-statement";
 import type { AcceptRequestsOptions } from "./intake.repository";
-import { settleWith } from "./intake.repository";
+import { type StatementSession, settleWith } from "./intake.repository";
 
 /** An item refused at acceptance, as the 202 and GET /v1/batches/:id/items show it. */
 export interface RejectedBatchItem {
@@ -128,7 +128,10 @@ export async function acceptBatch(
     const connectionLost = isDatabaseUnavailableError(err);
     held.release(connectionLost ? (err as Error) : undefined);
     if (!connectionLost) throw err;
-    const found = await settleWith(pool, held.backendPid, Date.now() + options.outcomeDeadlineMs, (client) =>
+    const session: StatementSession = options.transactionPooling
+      ? { kind: "pooled" }
+      : { kind: "direct", pid: held.backendPid };
+    const found = await settleWith(pool, session, Date.now() + options.outcomeDeadlineMs, (client) =>
       client.query<AcceptedBatchRow>({ ...findBatchRowStatement, values: [batchId] }),
     );
     if (!found) throw new IntakeOutcomeUnknownError(batchId, err);

@@ -50,6 +50,12 @@ export interface AcceptRequestsOptions {
    * (see settleOutcome). Past it the outcome is reported as unknown.
    */
   outcomeDeadlineMs: number;
+  /**
+   * The pool reaches Postgres through a transaction-pooling proxy (PgBouncer): the pid a client
+   * was told is the proxy's, not the server session's, so settleOutcome waits for every intake
+   * statement that began before it instead (see settleOutcome).
+   */
+  transactionPooling?: boolean;
 }
 
 /** What the API answers with: the row the statement wrote, or the original one it replays. */
@@ -78,6 +84,22 @@ const acceptStatement = {
 const backendStateStatement = {
   name: "intake_backend_state",
   text: "SELECT state FROM pg_stat_activity WHERE pid = $1 AND pid <> pg_backend_pid()",
+};
+// Behind a transaction pooler: intake statements of other sessions still running that began
+// before $1 (ours among them, if its server session lives on): accept_intake_requests or
+// accept_intake_batch. Sessions this role may not see
+// count too, since they could be ours. (The pattern is split so this statement's text does not
+// match it.)
+const earlierIntakeStatement = {
+  name: "intake_statements_running_since",
+  text: `SELECT clock_timestamp() AS now, count(*) FILTER (
+      WHERE pid <> pg_backend_pid() AND (
+        state IS NULL
+        OR (state <> 'idle' AND xact_start <= coalesce($1::timestamptz, clock_timestamp())
+            AND query LIKE '%FROM accept' || '_intake_%(%')
+      )
+    )::int AS running
+    FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`,
 };
 const findAcceptedStatement = {
   name: "find_accepted_requests",
@@ -170,7 +192,12 @@ export async function acceptRequests(
       return (await Promise.all(inputs.map((input) => acceptRequests(pool, [input], options)))).flat();
     }
     const deadlineAt = Date.now() + options.outcomeDeadlineMs;
-    const committed = await settleOutcome(pool, ids, held.backendPid, deadlineAt);
+    const committed = await settleOutcome(
+      pool,
+      ids,
+      options.transactionPooling ? { kind: "pooled" } : { kind: "direct", pid: held.backendPid },
+      deadlineAt,
+    );
     if (!committed) return ids.map((id) => ({ ok: false, error: new IntakeOutcomeUnknownError(id, err) }));
     // The batch committed as a whole or not at all. A request that replayed an earlier one
     // recorded nothing of its own either way, so "not recorded" is true of it too.
@@ -189,48 +216,66 @@ export async function acceptRequests(
 
 const settleRetryMs = 100;
 
+/** How settleOutcome tells whether the statement's server session may still commit. */
+export type StatementSession = { kind: "direct"; pid: number | null } | { kind: "pooled" };
+
 /**
  * After the connection died under the statement: did it commit? Asks on another connection,
  * retrying until `deadlineAt`; returns the rows of `ids` that exist, or undefined when it could
- * not find out in time. The answer is final only once the original backend has finished: while
- * it lives (the client's socket failed but the server has not noticed yet) it may still commit,
- * so its state is checked first, then the rows are read in a later statement, with a snapshot
- * taken after the backend was seen gone (or idle, its transaction over). Assumes a direct
- * connection: behind a transaction-pooling proxy the pid is the proxy's.
+ * not find out in time. The answer is final only once the statement's server session has
+ * finished it: while it runs (the client's socket failed but the server has not noticed yet) it
+ * may still commit, so that is checked first, then the rows are read in a later statement, with a
+ * snapshot taken after the statement was seen gone.
+ * - Direct connection: the session is the client's backend pid; done once it is gone or idle.
+ * - Behind a transaction pooler the pid is the proxy's and the server session is unknown: done
+ *   once no intake statement that began before the first successful check is still running (they
+ *   last milliseconds; later ones are not waited for, so a busy server still settles). A session
+ *   this role cannot see in pg_stat_activity could be ours: then it stays unsettled, and the
+ *   caller answers "outcome unknown" at the deadline.
  */
 async function settleOutcome(
   pool: Pool,
   ids: string[],
-  backendPid: number | null,
+  session: StatementSession,
   deadlineAt: number,
 ): Promise<Map<string, AcceptedRequest> | undefined> {
-  return settleWith(pool, backendPid, deadlineAt, async (client) => {
+  return settleWith(pool, session, deadlineAt, async (client) => {
     const rows = await client.query<AcceptedRow>({ ...findAcceptedStatement, values: [ids] });
     return new Map(rows.rows.map((row) => [row.id, toAccepted(row)]));
   });
 }
 
 /**
- * settleOutcome's loop (also used for batches): `read` runs once the original backend is seen gone
- * or idle; undefined when that could not be established before `deadlineAt`.
+ * settleOutcome's loop (also used for batches): `read` runs once the statement's server session
+ * is seen to have finished it (see settleOutcome); undefined when that could not be established
+ * before `deadlineAt`.
  */
 export async function settleWith<T>(
   pool: Pool,
-  backendPid: number | null,
+  session: StatementSession,
   deadlineAt: number,
   read: (client: PoolClient) => Promise<T>,
 ): Promise<T | undefined> {
+  let since: Date | null = null;
   for (;;) {
     const remainingMs = deadlineAt - Date.now();
     if (remainingMs <= 0) return undefined;
     const found = await withClient(pool, remainingMs, async (client) => {
-      if (backendPid !== null) {
+      if (session.kind === "direct" && session.pid !== null) {
         const backend = await client.query<{ state: string | null }>({
           ...backendStateStatement,
-          values: [backendPid],
+          values: [session.pid],
         });
         const state = backend.rows[0]?.state;
         if (backend.rows.length > 0 && state !== "idle") return undefined;
+      }
+      if (session.kind === "pooled") {
+        const activity = await client.query<{ now: Date; running: number }>({
+          ...earlierIntakeStatement,
+          values: [since],
+        });
+        since ??= activity.rows[0]?.now ?? null;
+        if ((activity.rows[0]?.running ?? 1) > 0) return undefined;
       }
       return { value: await read(client) };
     }).catch(() => undefined);
