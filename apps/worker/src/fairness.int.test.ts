@@ -22,7 +22,7 @@ let producer: JobProducer;
 
 const importSize = 20_000;
 /** B's requests per phase, sent open-loop (one every `spacingMs`, whatever came back). */
-const probes = 60;
+const probes = 120;
 const spacingMs = 150;
 const waitS = 30;
 
