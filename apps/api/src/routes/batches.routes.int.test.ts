@@ -82,10 +82,11 @@ describe("POST /v1/contacts/batch", () => {
       "bob@acme.com",
       "ann@acme.com",
     ]);
-    // Each item is a job like a single request's: in Redis under its intake row's id.
+    // Each item is a job like a single request's: in Redis under its intake row's id, ranked in
+    // its org's backlog (fairness between organisations), so waiting in BullMQ's prioritized set.
     for (const row of rows) {
       const job = await api.producer.findJob(row.id);
-      expect(job?.state).toBe("waiting");
+      expect(job?.state).toBe("prioritized");
     }
   });
 
