@@ -101,6 +101,30 @@ function verdictOf(
 }
 
 /** For each job a crash interrupted (more than one attempt): from the kill before it to its end. */
+/** Three workers with short locks and stall checks, so a SIGKILLed worker's jobs are soon retaken. */
+function startCrashStack(): Promise<Stack> {
+  return startStack({
+    workers: 3,
+    workerEnv: {
+      ENRICHMENT_LATENCY_MS: "50",
+      WORKER_CONCURRENCY: "50",
+      JOB_LOCK_MS: "3000",
+      STALLED_INTERVAL_MS: "1000",
+    },
+  });
+}
+
+/** SIGKILLs a random worker every 3 s and starts a new one; `kills` holds when each died. */
+function killWorkersEvery3s(stack: Stack, chaosSeed: number) {
+  const kills: number[] = [];
+  const chaos = startChaos(stack, 3_000, createRandom(chaosSeed), async (victim) => {
+    kills.push(Date.now());
+    await victim.kill();
+    stack.startWorker();
+  });
+  return { chaos, kills };
+}
+
 async function recoveryTimes(stack: Stack, kills: number[]): Promise<number[]> {
   const interrupted = await stack.db.prisma.intakeRequest.findMany({
     where: { orgId: stack.orgId, attempts: { gt: 1 } },
@@ -248,23 +272,10 @@ describe.sequential("torture", () => {
   it("2. worker crashes: a random worker SIGKILLed every few seconds, same checks", async () => {
     const streams = 8;
     const total = short ? 300 : 3_000;
-    const stack = await startStack({
-      workers: 3,
-      workerEnv: {
-        ENRICHMENT_LATENCY_MS: "50",
-        WORKER_CONCURRENCY: "50",
-        JOB_LOCK_MS: "3000",
-        STALLED_INTERVAL_MS: "1000",
-      },
-    });
+    const stack = await startCrashStack();
     try {
       const { pool, initial } = await createReferences(stack);
-      const kills: number[] = [];
-      const chaos = startChaos(stack, 3_000, createRandom(seed + 2), async (victim) => {
-        kills.push(Date.now());
-        await victim.kill();
-        stack.startWorker();
-      });
+      const { chaos, kills } = killWorkersEvery3s(stack, seed + 2);
       const started = Date.now();
       const sent = await sendStreams(stack, { streams, perStream: total / streams, seed: seed + 2, pool });
       // Intake is faster than the kills: keep killing while the backlog drains, until enough
@@ -515,23 +526,10 @@ describe.sequential("torture", () => {
     const streams = 4;
     const size = short ? 30 : 100;
     const batches = short ? 5 : 15;
-    const stack = await startStack({
-      workers: 3,
-      workerEnv: {
-        ENRICHMENT_LATENCY_MS: "50",
-        WORKER_CONCURRENCY: "50",
-        JOB_LOCK_MS: "3000",
-        STALLED_INTERVAL_MS: "1000",
-      },
-    });
+    const stack = await startCrashStack();
     try {
       const { pool, initial } = await createReferences(stack);
-      const kills: number[] = [];
-      const chaos = startChaos(stack, 3_000, createRandom(seed + 7), async (victim) => {
-        kills.push(Date.now());
-        await victim.kill();
-        stack.startWorker();
-      });
+      const { chaos, kills } = killWorkersEvery3s(stack, seed + 7);
       const started = Date.now();
       const { sent, batches: sentBatches } = await sendBatchStreams(stack, {
         streams,
