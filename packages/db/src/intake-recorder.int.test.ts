@@ -95,3 +95,51 @@ describe("createIntakeRecorder (group commit)", () => {
     expect(emails.filter((email) => email.startsWith("bad"))).toEqual([]);
   });
 });
+
+describe("the ordering index of batch items", () => {
+  it("indexes each item's ordering keys at its seq, and loses them with the request or its organisation", async () => {
+    const { org } = await createOrganization(db.prisma, { name: "Initech" });
+    const people = ["ann", "bob", "cyd"];
+    const outcome = await recorder.acceptBatch({
+      orgId: org.id,
+      operation: "contact.upsert",
+      payloadHash: "batch-hash",
+      itemCount: people.length,
+      items: people.map((name, index) => ({
+        index,
+        payload: { email: `${name}@initech.com` },
+        identityKeys: [`domain:initech.com`, `email:${name}@initech.com`, `linkedin:${name}`],
+      })),
+      rejected: [],
+    });
+    const keysOf = () =>
+      db.pool
+        .query<{ key: string; seq: string; request_id: string }>(
+          "SELECT key, seq::text AS seq, request_id FROM intake_request_keys WHERE org_id = $1 ORDER BY seq, key",
+          [org.id],
+        )
+        .then((result) => result.rows);
+    const rows = await db.prisma.intakeRequest.findMany({
+      where: { orgId: org.id },
+      orderBy: { seq: "asc" },
+    });
+    expect(rows.map((row) => row.id)).toEqual(outcome.batch.requestIds);
+    // Domains lock but do not order: they are not indexed.
+    expect(await keysOf()).toEqual(
+      rows.flatMap((row, i) =>
+        [`email:${people[i]}@initech.com`, `linkedin:${people[i]}`].map((key) => ({
+          key,
+          seq: String(row.seq),
+          request_id: row.id,
+        })),
+      ),
+    );
+
+    await db.prisma.intakeRequest.delete({ where: { id: rows[0]?.id } });
+    expect((await keysOf()).map((key) => key.request_id)).toEqual(
+      [rows[1], rows[1], rows[2], rows[2]].map((row) => row?.id),
+    );
+    await db.prisma.organization.delete({ where: { id: org.id } });
+    expect(await keysOf()).toEqual([]);
+  });
+});

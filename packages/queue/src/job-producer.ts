@@ -32,6 +32,7 @@ export interface JobProducer {
   countPending(): Promise<number>;
   /** Jobs by state (waiting, active, delayed, prioritized, failed), for metrics. */
   countByState(): Promise<Record<string, number>>;
+  /** Closes the queue once the adds under way have ended. */
   close(): Promise<void>;
 }
 
@@ -78,6 +79,17 @@ export function createJobProducer(
     else if (entries.length > 1) await queue.addBulk(entries);
   };
 
+  // Adds still under way: close() lets them finish (an API adds a batch's jobs after answering).
+  const adding = new Set<Promise<void>>();
+  const tracked = (work: Promise<void>) => {
+    adding.add(work);
+    work.then(
+      () => adding.delete(work),
+      () => adding.delete(work),
+    );
+    return work;
+  };
+
   const withTimeout = async (work: Promise<void>, timeoutMs: number) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -105,8 +117,8 @@ export function createJobProducer(
   };
 
   return {
-    enqueue: (payload, timeoutMs = 1_000) => withTimeout(addRanked([payload]), timeoutMs),
-    enqueueMany: (payloads, timeoutMs = 5_000) => withTimeout(addRanked(payloads), timeoutMs),
+    enqueue: (payload, timeoutMs = 1_000) => withTimeout(tracked(addRanked([payload])), timeoutMs),
+    enqueueMany: (payloads, timeoutMs = 5_000) => withTimeout(tracked(addRanked(payloads)), timeoutMs),
     async ensureEnqueued(payloads) {
       // Concurrent commands share one connection and go out pipelined: one exchange for the
       // whole batch, not one round trip per request.
@@ -144,6 +156,9 @@ export function createJobProducer(
       return queue.getJobCountByTypes("waiting", "active", "delayed", "prioritized", "waiting-children");
     },
     countByState: () => queue.getJobCounts("waiting", "active", "delayed", "prioritized", "failed"),
-    close: () => queue.close(),
+    async close() {
+      await Promise.allSettled(adding);
+      await queue.close();
+    },
   };
 }

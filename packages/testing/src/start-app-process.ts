@@ -30,11 +30,20 @@ export function startAppProcess(app: "api" | "worker", env: Record<string, strin
 }
 
 /**
+ * `CPU_PROFILE_DIR=<dir>` (set for a benchmark or test run) makes every process started here write
+ * a V8 CPU profile there when it exits (`--cpu-prof` cannot be given through NODE_OPTIONS).
+ */
+function cpuProfileFlags(): string[] {
+  const dir = process.env.CPU_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
  * Starts a TypeScript entry point (a path from the repository root) as its own Node process through
  * tsx, with only PATH and `env` in its environment.
  */
 export function startTsProcess(entry: string, env: Record<string, string>): AppProcess {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child: ChildProcess = spawn(process.execPath, [...cpuProfileFlags(), "--import", "tsx", entry], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -19,6 +19,7 @@ import {
   type AcceptBatchResult,
   acceptBatchItems,
   type BatchKind,
+  enqueueBatchJobs,
   parseBatchBody,
 } from "../services/accept-batch";
 import type { AcceptUpsertDeps } from "../services/accept-upsert";
@@ -54,6 +55,9 @@ export function createBatchesRouter(deps: BatchesDeps): Router {
       );
     }
     const accepted = await acceptBatchItems(deps, { orgId: auth.orgId, kind, request });
+    // The 202 rests on the commit alone, so the jobs are added once the answer is written (or
+    // while a `Prefer: wait` answer waits for them): the caller never waits for Redis.
+    setImmediate(() => void enqueueBatchJobs(deps, auth.orgId, accepted));
     await answerBatch(req, res, deps, auth.orgId, accepted);
   };
   router.post("/v1/contacts/batch", acceptBatch("contacts"));

@@ -9,7 +9,6 @@ import {
   parseBatchRequest,
   parseUpsertAccountRequest,
   parseUpsertContactRequest,
-  payloadHash,
   type ValidationDetail,
 } from "@upsert/domain";
 import { intakeOperations } from "@upsert/queue";
@@ -68,9 +67,8 @@ function parseItem(deps: AcceptUpsertDeps, kind: BatchKind, item: unknown): Pars
 }
 
 /**
- * Validates every item on its own, then records the batch with its valid items in one statement
- * and enqueues their jobs in one `addBulk`. The 202 rests on the Postgres commit alone: when Redis
- * is down the enqueue fails, is logged, and the dispatcher enqueues the items later.
+ * Validates every item on its own, then records the batch with its valid items in one statement.
+ * The 202 rests on that commit alone: the caller adds the jobs afterwards (enqueueBatchJobs).
  */
 export async function acceptBatchItems(
   deps: AcceptUpsertDeps,
@@ -86,7 +84,6 @@ export async function acceptBatchItems(
       items.push({
         index,
         payload: parsed.payload as Record<string, never>,
-        payloadHash: payloadHash(parsed.payload),
         identityKeys: parsed.identityKeys,
       });
     } else {
@@ -112,16 +109,26 @@ export async function acceptBatchItems(
       { batch_id: outcome.batch.id },
     );
   }
-  const { batch } = outcome;
-  if (outcome.kind === "accepted" && batch.requestIds.length > 0) {
-    await deps.producer
-      .enqueueMany(batch.requestIds.map((requestId) => ({ v: 1, requestId, orgId: input.orgId })))
-      .catch((err: unknown) => {
-        deps.logger.warn(
-          { err, batchId: batch.id, items: batch.requestIds.length },
-          "enqueue failed; the dispatcher will enqueue the batch's items",
-        );
-      });
-  }
-  return { batch, replayed: outcome.kind === "replayed" };
+  return { batch: outcome.batch, replayed: outcome.kind === "replayed" };
+}
+
+/**
+ * Adds the jobs of a batch acceptBatchItems recorded, in one `addBulk` (none for a replay: its
+ * jobs exist). Never rejects: when Redis fails, that is logged and the dispatcher enqueues the
+ * items later, as it does for any request recorded without a job.
+ */
+export async function enqueueBatchJobs(
+  deps: AcceptUpsertDeps,
+  orgId: string,
+  { batch }: AcceptBatchResult,
+): Promise<void> {
+  if (batch.requestIds.length === 0) return;
+  await deps.producer
+    .enqueueMany(batch.requestIds.map((requestId) => ({ v: 1, requestId, orgId })))
+    .catch((err: unknown) => {
+      deps.logger.warn(
+        { err, batchId: batch.id, items: batch.requestIds.length },
+        "enqueue failed; the dispatcher will enqueue the batch's items",
+      );
+    });
 }

@@ -25,7 +25,6 @@ export interface AcceptBatchInput {
   items: {
     index: number;
     payload: Prisma.InputJsonValue;
-    payloadHash: string;
     identityKeys: string[];
   }[];
   rejected: RejectedBatchItem[];
@@ -112,7 +111,6 @@ export async function acceptBatch(
     id: requestIds[i],
     index: item.index,
     payload: item.payload,
-    payload_hash: item.payloadHash,
     identity_keys: item.identityKeys,
   }));
   try {

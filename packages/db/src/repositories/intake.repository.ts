@@ -16,7 +16,8 @@ export interface IntakeRecord {
   payload: unknown;
   identityKeys: string[];
   idempotencyKey: string | null;
-  payloadHash: string;
+  /** Null for a batch item (it has no idempotency key of its own). */
+  payloadHash: string | null;
   status: JobStatus;
   stage: JobStage | null;
   attempts: number;

@@ -66,7 +66,7 @@ export interface IntakeRow {
   payload: unknown;
   identity_keys: string[] | null;
   idempotency_key: string | null;
-  payload_hash: string;
+  payload_hash: string | null;
   status: JobStatus;
   stage: JobStage | null;
   attempts: number;

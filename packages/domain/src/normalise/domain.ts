@@ -1,5 +1,6 @@
 import { domainToASCII } from "node:url";
 import { parse } from "tldts";
+import { memoiseNormaliser } from "./memoise";
 
 const maxHostnameLength = 253;
 // Letters, digits and inner hyphens only (RFC 1123); punycode labels (`xn--…`) fit this too.
@@ -21,7 +22,9 @@ const fullStopVariantPattern = /[\u3002\uFF0E\uFF61]/g;
  * the two disagree on a few characters (U+03F2 `ϲ`: NFKC gives final sigma, UTS #46 `σ`), where an
  * extra pass would change the punycode of stored account domains.
  */
-export function normaliseHostname(input: string): string | null {
+export const normaliseHostname = memoiseNormaliser(hostnameOf);
+
+function hostnameOf(input: string): string | null {
   // Mapped before the trailing dot is looked for, so `acme.com。` loses its dot like `acme.com.`.
   const dotted = input.replace(fullStopVariantPattern, ".");
   const withoutTrailingDot = dotted.endsWith(".") ? dotted.slice(0, -1) : dotted;
@@ -93,6 +96,6 @@ export function normaliseDomain(input: string): string | null {
  * The registrable part of a normalised hostname (a normaliseHostname result) per the public
  * suffix list, private suffixes included: `www.eu.acme.co.uk` → `acme.co.uk`.
  */
-export function registrableDomainOf(hostname: string): string {
-  return parse(hostname, { allowPrivateDomains: true }).domain ?? hostname;
-}
+export const registrableDomainOf = memoiseNormaliser(
+  (hostname: string): string => parse(hostname, { allowPrivateDomains: true }).domain ?? hostname,
+);
