@@ -91,12 +91,15 @@ export async function acceptBatchItems(
       rejected.push({ index, error: { code: error.code, message: error.message, details: error.details } });
     }
   });
+  const { idempotencyKey } = input.request;
   const outcome = await deps.intake
     .acceptBatch({
       orgId: input.orgId,
       operation,
-      idempotencyKey: input.request.idempotencyKey,
-      payloadHash: batchPayloadHash(operation, input.request.items),
+      idempotencyKey,
+      // Compared only with a replay's, which needs the key.
+      payloadHash:
+        idempotencyKey === undefined ? undefined : batchPayloadHash(operation, input.request.items),
       itemCount: input.request.items.length,
       items,
       rejected,
