@@ -220,7 +220,10 @@ interface BatchViewRow {
   last_finished_at: Date | null;
 }
 
-/** The org's batch with its counts, in one statement; null when the org has no such batch. */
+/**
+ * The org's batch with its counts, in one statement; null when the org has no such batch. The
+ * counts are read through the batch's index (batch_item_counts), however many requests the log holds.
+ */
 export async function findBatchForOrg(
   prisma: PrismaClient,
   orgId: string,
@@ -231,17 +234,7 @@ export async function findBatchForOrg(
       jsonb_array_length(b.rejected) AS rejected_count, b.created_at, b.finished_at,
       c.queued, c.running, c.succeeded, c.failed, c.created, c.updated, c.last_finished_at
     FROM batches b
-    CROSS JOIN LATERAL (
-      SELECT
-        count(*) FILTER (WHERE r.status = 'queued')::int AS queued,
-        count(*) FILTER (WHERE r.status = 'running')::int AS running,
-        count(*) FILTER (WHERE r.status = 'succeeded')::int AS succeeded,
-        count(*) FILTER (WHERE r.status = 'failed')::int AS failed,
-        count(*) FILTER (WHERE r.status = 'succeeded' AND r.result->>'action' = 'created')::int AS created,
-        count(*) FILTER (WHERE r.status = 'succeeded' AND r.result->>'action' = 'updated')::int AS updated,
-        max(r.finished_at) AS last_finished_at
-      FROM intake_requests r WHERE r.batch_id = b.id
-    ) c
+    CROSS JOIN LATERAL batch_item_counts(b.id) c
     WHERE b.id = ${batchId}::uuid AND b.org_id = ${orgId}::uuid`;
   const row = rows[0];
   if (!row) return null;
