@@ -8,7 +8,7 @@ export { dropDatabaseForcefully } from "./database-admin";
 export { dropQueuePrefix } from "./drop-queue-prefix";
 export { type ProvidedDatabase, readProvidedDatabase } from "./provided-database";
 export { type RawResponse, sendRawRequest } from "./send-raw-request";
-export { type AppProcess, startAppProcess, startTsProcess } from "./start-app-process";
+export { type AppProcess, startAppProcess, startNodeProcess, startTsProcess } from "./start-app-process";
 export {
   type HttpStandIn,
   type RecordedRequest,

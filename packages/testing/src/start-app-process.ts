@@ -43,9 +43,20 @@ function cpuProfileFlags(): string[] {
  * tsx, with only PATH and `env` in its environment.
  */
 export function startTsProcess(entry: string, env: Record<string, string>): AppProcess {
-  const child: ChildProcess = spawn(process.execPath, [...cpuProfileFlags(), "--import", "tsx", entry], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", ...env },
+  return startNodeProcess([...cpuProfileFlags(), "--import", "tsx", entry], { cwd: repoRoot, env });
+}
+
+/**
+ * Starts `node <args>` in `cwd` with only PATH and `env` in its environment: e.g. a compiled app
+ * from a production install, as its image's CMD runs it.
+ */
+export function startNodeProcess(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): AppProcess {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
