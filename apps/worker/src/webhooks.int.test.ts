@@ -49,6 +49,8 @@ afterAll(async () => {
 interface Received {
   id: string;
   verified: boolean;
+  /** The three Standard Webhooks headers as received, to verify again with other secrets. */
+  headers: { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
   body: string;
   event: { type: string; timestamp: string; data: Record<string, unknown> };
 }
@@ -61,6 +63,16 @@ type Webhook = {
   links: { self: string; deliveries: string };
 };
 
+/** Whether a receiver holding `secret` accepts the request (the reference library's verify). */
+function verifies(secret: string, body: string, headers: Record<string, string>): boolean {
+  try {
+    verifyWebhook(secret, body, headers);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A receiver that verifies each request with the secret it is given and answers with `answer`. */
 async function startReceiver(answer: (attempt: number, res: ServerResponse) => Promise<void> | void) {
   let secret = "";
@@ -68,18 +80,13 @@ async function startReceiver(answer: (attempt: number, res: ServerResponse) => P
   const received: Received[] = [];
   const receiver = await startHttpStandIn(async (req: RecordedRequest, res) => {
     const id = String(req.headers["webhook-id"] ?? "");
-    let verified = false;
-    try {
-      verifyWebhook(secret, req.body, {
-        "webhook-id": id,
-        "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""),
-        "webhook-signature": String(req.headers["webhook-signature"] ?? ""),
-      });
-      verified = true;
-    } catch {
-      verified = false;
-    }
-    received.push({ id, verified, body: req.body, event: JSON.parse(req.body) });
+    const headers = {
+      "webhook-id": id,
+      "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""),
+      "webhook-signature": String(req.headers["webhook-signature"] ?? ""),
+    };
+    const verified = verifies(secret, req.body, headers);
+    received.push({ id, verified, headers, body: req.body, event: JSON.parse(req.body) });
     const attempt = (attempts.get(id) ?? 0) + 1;
     attempts.set(id, attempt);
     await answer(attempt, res);
@@ -228,6 +235,139 @@ describe("completion webhooks", () => {
     await sleep(1_000);
     expect(received.length).toBe(after);
     expect(await deliveriesOf(webhook.id)).toHaveLength(1);
+    await deleteWebhook(webhook);
+  }, 60_000);
+
+  it("delivers new events again once a disabled endpoint is re-enabled with PATCH, same secret; abandoned deliveries stay failed", async () => {
+    let up = false;
+    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
+      res.writeHead(up ? 200 : 500).end();
+    });
+    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
+    useSecret(webhook.secret);
+    const first = await stack.put({ email: "revive@initech.com" });
+    await stack.finished(first.jobId);
+    await waitFor(
+      async () =>
+        (await stack.call<{ data: Webhook }>("GET", webhook.links.self)).body.data.status === "disabled",
+      { timeoutMs: 30_000, intervalMs: 250, message: "the failing endpoint was never disabled" },
+    );
+    // The receiver is fixed; the endpoint comes back with the secret the receiver already has.
+    up = true;
+    const enabled = await stack.call<{ data: Webhook & { failing_since: string | null } }>(
+      "PATCH",
+      webhook.links.self,
+      { enabled: true },
+    );
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.data).toMatchObject({ status: "active", disabled_reason: null, failing_since: null });
+    const before = received.length;
+    const second = await stack.put({ email: "revive2@initech.com" });
+    await stack.finished(second.jobId);
+    await waitFor(() => received.slice(before).some((r) => r.event.data.id === second.jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "the re-enabled endpoint got no new event",
+    });
+    const arrived = received.slice(before);
+    expect(arrived.every((r) => r.verified)).toBe(true);
+    // The event abandoned when the endpoint was disabled is not sent again: it stays failed.
+    expect(arrived.some((r) => r.event.data.id === first.jobId)).toBe(false);
+    await waitFor(async () => (await deliveriesOf(webhook.id)).some((d) => d.status === "succeeded"), {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+    });
+    const rows = await deliveriesOf(webhook.id);
+    const statusOf = (jobId: string) =>
+      rows.find((row) => (row.payload as { data: { id: string } }).data.id === jobId)?.status;
+    expect(statusOf(first.jobId)).toBe("failed");
+    expect(statusOf(second.jobId)).toBe("succeeded");
+    await deleteWebhook(webhook);
+  }, 60_000);
+
+  it("sends to the new URL after PATCH url, and a refused PATCH changes nothing", async () => {
+    const ok = (_attempt: number, res: ServerResponse) => {
+      res.writeHead(200).end();
+    };
+    const oldOne = await startReceiver(ok);
+    const newOne = await startReceiver(ok);
+    const webhook = await createWebhook(oldOne.receiver.url, ["job.succeeded"]);
+    oldOne.useSecret(webhook.secret);
+    newOne.useSecret(webhook.secret);
+    const refused = await stack.call<{ error: { code: string; details: { path: string }[] } }>(
+      "PATCH",
+      webhook.links.self,
+      { url: "ftp://files.example.com/hooks", events: ["job.succeeded"] },
+    );
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: "unprocessable_entity", details: [{ path: "url" }] });
+    const kept = await stack.put({ email: "kept@initech.com" });
+    await stack.finished(kept.jobId);
+    await waitFor(() => oldOne.received.some((r) => r.event.data.id === kept.jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "a refused PATCH moved the webhook",
+    });
+
+    const moved = await stack.call<{ data: Webhook & { url: string } }>("PATCH", webhook.links.self, {
+      url: `${newOne.receiver.url}/moved`,
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.data.url).toBe(`${newOne.receiver.url}/moved`);
+    const next = await stack.put({ email: "moved@initech.com" });
+    await stack.finished(next.jobId);
+    await waitFor(() => newOne.received.some((r) => r.event.data.id === next.jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "the event did not go to the new URL",
+    });
+    expect(newOne.received.every((r) => r.verified)).toBe(true);
+    expect(oldOne.received.some((r) => r.event.data.id === next.jobId)).toBe(false);
+    await deleteWebhook(webhook);
+  }, 60_000);
+
+  it("signs with the new and the old secret for 24 h after a rotation, then with the new one only", async () => {
+    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
+      res.writeHead(204).end();
+    });
+    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
+    const oldSecret = webhook.secret;
+    useSecret(oldSecret);
+    const rotated = await stack.call<{ data: Webhook & { previous_secret_expires_at: string } }>(
+      "POST",
+      `${webhook.links.self}/rotate-secret`,
+    );
+    expect(rotated.status).toBe(200);
+    const newSecret = rotated.body.data.secret;
+    expect(newSecret).not.toBe(oldSecret);
+
+    // A receiver not yet switched (old secret) and one switched (new secret) both accept it.
+    const during = await stack.put({ email: "rotate1@initech.com" });
+    await stack.finished(during.jobId);
+    const duringEvent = await waitFor(() => received.find((r) => r.event.data.id === during.jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "no delivery after the rotation",
+    });
+    expect(duringEvent.verified).toBe(true);
+    expect(verifies(newSecret, duringEvent.body, duringEvent.headers)).toBe(true);
+    expect(duringEvent.headers["webhook-signature"].split(" ")).toHaveLength(2);
+
+    // 24 h later (the overlap moved into the past): the old secret no longer signs.
+    await stack.db.prisma.webhookEndpoint.update({
+      where: { id: webhook.id },
+      data: { previousSecretExpiresAt: new Date(Date.now() - 1_000) },
+    });
+    const after = await stack.put({ email: "rotate2@initech.com" });
+    await stack.finished(after.jobId);
+    const afterEvent = await waitFor(() => received.find((r) => r.event.data.id === after.jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "no delivery after the overlap",
+    });
+    expect(verifies(newSecret, afterEvent.body, afterEvent.headers)).toBe(true);
+    expect(verifies(oldSecret, afterEvent.body, afterEvent.headers)).toBe(false);
+    expect(afterEvent.headers["webhook-signature"].split(" ")).toHaveLength(1);
     await deleteWebhook(webhook);
   }, 60_000);
 

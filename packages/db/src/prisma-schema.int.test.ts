@@ -475,6 +475,16 @@ describe("schema", () => {
     await expect(
       prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { status: "lost" } }),
     ).rejects.toThrow();
+    // A rotation's previous secret comes with its expiry, or not at all.
+    await expect(
+      prisma.webhookEndpoint.update({ where: { id: endpoint.id }, data: { previousSecret: "whsec_y" } }),
+    ).rejects.toThrow();
+    expect(
+      await prisma.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { previousSecret: "whsec_y", previousSecretExpiresAt: new Date() },
+      }),
+    ).toMatchObject({ previousSecret: "whsec_y", previousSecretExpiresAt: expect.any(Date) });
     await prisma.organization.delete({ where: { id: org.id } });
     expect(await prisma.webhookEndpoint.count({ where: { id: endpoint.id } })).toBe(0);
     expect(await prisma.webhookDelivery.count({ where: { id: delivery.id } })).toBe(0);

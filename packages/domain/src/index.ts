@@ -229,8 +229,12 @@ export {
   listWebhookDeliveriesQuerySchema,
   parseCreateWebhookRequest,
   parseListWebhookDeliveriesQuery,
+  parseUpdateWebhookRequest,
+  type UpdateWebhookRequest,
+  updateWebhookRequestSchema,
   type WebhookEventType,
   webhookDeliveryStatuses,
   webhookEventTypes,
+  webhookSecretOverlapMs,
   webhookUrlMaxLength,
 } from "./webhooks/webhook-request";

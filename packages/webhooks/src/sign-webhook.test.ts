@@ -31,6 +31,23 @@ describe("signWebhook", () => {
     expect(() => verifyWebhook(generateWebhookSecret(), body, headers)).toThrow();
   });
 
+  it("signs with both secrets during a rotation, the current one first, and either verifies", () => {
+    const previous = generateWebhookSecret();
+    const headers = { ...signWebhook({ secret, previousSecret: previous, id: "msg_3", timestamp, body }) };
+    const signatures = headers["webhook-signature"].split(" ");
+    expect(signatures).toEqual([
+      signWebhook({ secret, id: "msg_3", timestamp, body })["webhook-signature"],
+      signWebhook({ secret: previous, id: "msg_3", timestamp, body })["webhook-signature"],
+    ]);
+    expect(verifyWebhook(secret, body, headers)).toMatchObject({ type: "job.succeeded" });
+    expect(verifyWebhook(previous, body, headers)).toMatchObject({ type: "job.succeeded" });
+    expect(() => verifyWebhook(generateWebhookSecret(), body, headers)).toThrow();
+    // Without a previous secret (none, or its overlap is over): one signature.
+    expect(
+      signWebhook({ secret, previousSecret: null, id: "msg_3", timestamp, body })["webhook-signature"],
+    ).toBe(signatures[0]);
+  });
+
   it("makes secrets in the whsec_<base64> form with 32 bytes of key", () => {
     const made = generateWebhookSecret();
     expect(made).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);

@@ -1,6 +1,7 @@
 import {
   createWebhookRequestSchema,
   listWebhookDeliveriesQuerySchema,
+  updateWebhookRequestSchema,
   webhookEventTypes,
 } from "@upsert/domain";
 import { z } from "zod";
@@ -47,6 +48,20 @@ const createdWebhookSchema = webhookResponseSchema
     }),
   })
   .meta({ id: "CreatedWebhookResponse" });
+
+const webhookEnvelope = itemEnvelope("PublicItemResponse_WebhookResponse_", webhookResponseSchema);
+
+const rotatedWebhookSchema = webhookResponseSchema
+  .extend({
+    secret: z.string().meta({
+      description: "The new signing secret (`whsec_<base64>`). Shown in this answer only: store it now.",
+    }),
+    previous_secret_expires_at: timestamp.meta({
+      description:
+        "Until then every delivery carries a second signature made with the secret this one replaced",
+    }),
+  })
+  .meta({ id: "RotatedWebhookSecretResponse" });
 
 export const webhookDeliverySchema = z
   .strictObject({
@@ -100,7 +115,7 @@ export const webhooksPaths: ZodOpenApiPathsObject = {
       tags: ["Webhooks"],
       summary: "Create a Webhook",
       description:
-        "Subscribes a URL to completion events. Each event is POSTed as `{ type, timestamp, data }` following the Standard Webhooks specification: headers `webhook-id` (stable across retries: de-duplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed by the base64-decoded secret. Any 2xx within the timeout is a success; other answers are retried with exponential backoff and jitter for up to 24 h, and an endpoint failing for 24 h is disabled. A URL whose host resolves to a loopback, private or link-local address is a 422 (checked again at every delivery).",
+        "Subscribes a URL to completion events. Each event is POSTed as `{ type, timestamp, data }` following the Standard Webhooks specification: headers `webhook-id` (stable across retries: de-duplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed by the base64-decoded secret (for 24 h after a secret rotation, a second space-separated `v1,` signature made with the previous secret). Any 2xx within the timeout is a success; other answers are retried with exponential backoff and jitter for up to 24 h, and an endpoint failing for 24 h is disabled (re-enable it with `PATCH`). A URL whose host resolves to a loopback, private or link-local address is a 422 (checked again at every delivery).",
       requestBody: {
         required: true,
         content: {
@@ -124,11 +139,26 @@ export const webhooksPaths: ZodOpenApiPathsObject = {
       description: "Includes whether it was disabled and why (`status: disabled`, `disabled_reason`).",
       requestParams: { path: webhookIdParam },
       responses: {
-        "200": dataResponse(
-          "The webhook",
-          itemEnvelope("PublicItemResponse_WebhookResponse_", webhookResponseSchema),
-        ),
+        "200": dataResponse("The webhook", webhookEnvelope),
         ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+    patch: {
+      operationId: "update_webhook",
+      tags: ["Webhooks"],
+      summary: "Update a Webhook",
+      description:
+        "Changes `url` and/or `events`, and re-enables (`enabled: true`) or disables (`enabled: false`) the webhook; absent fields stay as they are, and the secret is kept. A new URL is checked as at creation, and the stored one again on re-enabling: one resolving to a loopback, private or link-local address is a 422 and nothing changes. Re-enabling clears `disabled_reason` and the failure run: events from then on are delivered; deliveries recorded `failed` when it was disabled stay failed (and events while it was disabled were not recorded for it). Disabling records its pending deliveries `failed` and stops new ones. New `events` apply to events from now on; pending deliveries are sent to the current URL.",
+      requestParams: { path: webhookIdParam },
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": { schema: updateWebhookRequestSchema.meta({ id: "WebhookUpdateRequest" }) },
+        },
+      },
+      responses: {
+        "200": dataResponse("The webhook as it is now", webhookEnvelope),
+        ...errorResponses(404, ...jsonBodyErrors, ...authenticatedErrors),
       },
     },
     delete: {
@@ -139,6 +169,23 @@ export const webhooksPaths: ZodOpenApiPathsObject = {
       requestParams: { path: webhookIdParam },
       responses: {
         "204": noContentResponse("Webhook deleted"),
+        ...errorResponses(404, ...authenticatedErrors),
+      },
+    },
+  },
+  "/v1/webhooks/{webhook_id}/rotate-secret": {
+    post: {
+      operationId: "rotate_webhook_secret",
+      tags: ["Webhooks"],
+      summary: "Rotate a Webhook's Secret",
+      description:
+        "Makes a new signing secret and answers it once. For the next 24 h (`previous_secret_expires_at`) every delivery is signed with both, the new one first: `webhook-signature: v1,<new> v1,<previous>`, so a receiver verifying with either secret accepts it; switch your receiver to the new secret within that time. Rotating again before then drops the older secret (only the one being replaced keeps signing). No request body.",
+      requestParams: { path: webhookIdParam },
+      responses: {
+        "200": dataResponse(
+          "The webhook, with its new signing secret (shown only here)",
+          itemEnvelope("PublicItemResponse_RotatedWebhookSecretResponse_", rotatedWebhookSchema),
+        ),
         ...errorResponses(404, ...authenticatedErrors),
       },
     },

@@ -6,17 +6,26 @@ import {
   type WebhookDeliveryRecord,
   type WebhookEndpointRecord,
 } from "@upsert/db";
-import { DomainError, parseCreateWebhookRequest, parseListWebhookDeliveriesQuery } from "@upsert/domain";
+import {
+  parseCreateWebhookRequest,
+  parseListWebhookDeliveriesQuery,
+  parseUpdateWebhookRequest,
+} from "@upsert/domain";
 import { Router } from "express";
 import { authOf } from "../http/authenticate";
 import { sendData, sendList } from "../http/envelope";
 import { requireJsonBody } from "../http/require-json-body";
-import { createWebhook, type WebhooksDeps } from "../services/webhooks";
+import {
+  createWebhook,
+  noSuchWebhook,
+  rotateSecret,
+  updateWebhook,
+  type WebhooksDeps,
+} from "../services/webhooks";
 
-const noSuchWebhook = () => new DomainError("not_found", "No webhook with this id.");
 const webhookLink = (id: string) => `/v1/webhooks/${id}`;
 
-/** A webhook as the API shows it: never its secret (only the create answer carries that). */
+/** A webhook as the API shows it: never its secret (only the create and rotate answers carry one). */
 export function toWebhookView(endpoint: WebhookEndpointRecord) {
   return {
     id: endpoint.id,
@@ -69,6 +78,25 @@ export function createWebhooksRouter(deps: WebhooksDeps): Router {
     const endpoint = await findWebhookEndpoint(deps.prisma, authOf(res.locals).orgId, req.params.id);
     if (!endpoint) throw noSuchWebhook();
     sendData(res, 200, toWebhookView(endpoint));
+  });
+
+  router.patch("/v1/webhooks/:id", async (req, res) => {
+    requireJsonBody(req);
+    const { orgId } = authOf(res.locals);
+    const endpoint = await updateWebhook(deps, orgId, req.params.id, parseUpdateWebhookRequest(req.body));
+    req.log.info({ webhookId: endpoint.id, status: endpoint.status }, "webhook updated");
+    sendData(res, 200, toWebhookView(endpoint));
+  });
+
+  router.post("/v1/webhooks/:id/rotate-secret", async (req, res) => {
+    const { orgId } = authOf(res.locals);
+    const rotated = await rotateSecret(deps, orgId, req.params.id);
+    req.log.info({ webhookId: rotated.endpoint.id }, "webhook secret rotated");
+    sendData(res, 200, {
+      ...toWebhookView(rotated.endpoint),
+      secret: rotated.secret,
+      previous_secret_expires_at: rotated.previousSecretExpiresAt.toISOString(),
+    });
   });
 
   router.delete("/v1/webhooks/:id", async (req, res) => {

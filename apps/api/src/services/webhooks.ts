@@ -1,11 +1,34 @@
-import { createWebhookEndpoint, type Prisma, type WebhookEndpointRecord } from "@upsert/db";
-import { type CreateWebhookRequest, DomainError } from "@upsert/domain";
+import {
+  createWebhookEndpoint,
+  findWebhookEndpoint,
+  type Prisma,
+  rotateWebhookSecret,
+  updateWebhookEndpoint,
+  type WebhookEndpointRecord,
+} from "@upsert/db";
+import {
+  type CreateWebhookRequest,
+  DomainError,
+  type UpdateWebhookRequest,
+  webhookSecretOverlapMs,
+} from "@upsert/domain";
 import { findUrlProblem, generateWebhookSecret } from "@upsert/webhooks";
 
 export interface WebhooksDeps {
   prisma: Prisma;
   /** WEBHOOK_ALLOW_PRIVATE: see apps/api/src/config.ts. */
   webhookAllowPrivate: boolean;
+}
+
+export const noSuchWebhook = () => new DomainError("not_found", "No webhook with this id.");
+
+/** 422 unless the URL resolves to public addresses only (or WEBHOOK_ALLOW_PRIVATE). */
+async function requireUsableUrl(deps: WebhooksDeps, url: string): Promise<void> {
+  const problem = await findUrlProblem(url, { allowPrivate: deps.webhookAllowPrivate });
+  if (problem)
+    throw new DomainError("unprocessable_entity", "The webhook URL cannot be used.", [
+      { path: "url", message: problem },
+    ]);
 }
 
 /**
@@ -17,12 +40,49 @@ export async function createWebhook(
   orgId: string,
   request: CreateWebhookRequest,
 ): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
-  const problem = await findUrlProblem(request.url, { allowPrivate: deps.webhookAllowPrivate });
-  if (problem)
-    throw new DomainError("unprocessable_entity", "The webhook URL cannot be used.", [
-      { path: "url", message: problem },
-    ]);
+  await requireUsableUrl(deps, request.url);
   const secret = generateWebhookSecret();
   const endpoint = await createWebhookEndpoint(deps.prisma, orgId, { ...request, secret });
   return { endpoint, secret };
+}
+
+/**
+ * `PATCH /v1/webhooks/{id}`: a new URL is checked as at creation (422, nothing changed), and so is
+ * the stored one when the request re-enables the webhook (it may resolve elsewhere by now).
+ */
+export async function updateWebhook(
+  deps: WebhooksDeps,
+  orgId: string,
+  id: string,
+  request: UpdateWebhookRequest,
+): Promise<WebhookEndpointRecord> {
+  if (request.url !== undefined) await requireUsableUrl(deps, request.url);
+  else if (request.enabled === true) {
+    const current = await findWebhookEndpoint(deps.prisma, orgId, id);
+    if (!current) throw noSuchWebhook();
+    await requireUsableUrl(deps, current.url);
+  }
+  const endpoint = await updateWebhookEndpoint(deps.prisma, orgId, id, request);
+  if (!endpoint) throw noSuchWebhook();
+  return endpoint;
+}
+
+/**
+ * A new signing secret, shown once; the one it replaces still signs every delivery (a second
+ * signature) for `webhookSecretOverlapMs`, so receivers can switch without refusing any.
+ */
+export async function rotateSecret(
+  deps: WebhooksDeps,
+  orgId: string,
+  id: string,
+  now = new Date(),
+): Promise<{ endpoint: WebhookEndpointRecord; secret: string; previousSecretExpiresAt: Date }> {
+  const secret = generateWebhookSecret();
+  const rotated = await rotateWebhookSecret(deps.prisma, orgId, id, {
+    secret,
+    previousExpiresAt: new Date(now.getTime() + webhookSecretOverlapMs),
+  });
+  if (!rotated) throw noSuchWebhook();
+  const { previousSecretExpiresAt, ...endpoint } = rotated;
+  return { endpoint, secret, previousSecretExpiresAt };
 }

@@ -29,6 +29,7 @@ export async function deliverWebhook(deps: DeliverWebhookDeps, deliveryId: strin
   const body = JSON.stringify(work.payload);
   const headers = signWebhook({
     secret: work.endpoint.secret,
+    previousSecret: work.endpoint.previousSecret,
     id: `msg_${work.eventId}`,
     timestamp: new Date(),
     body,

@@ -434,7 +434,7 @@ export interface paths {
         put?: never;
         /**
          * Create a Webhook
-         * @description Subscribes a URL to completion events. Each event is POSTed as `{ type, timestamp, data }` following the Standard Webhooks specification: headers `webhook-id` (stable across retries: de-duplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed by the base64-decoded secret. Any 2xx within the timeout is a success; other answers are retried with exponential backoff and jitter for up to 24 h, and an endpoint failing for 24 h is disabled. A URL whose host resolves to a loopback, private or link-local address is a 422 (checked again at every delivery).
+         * @description Subscribes a URL to completion events. Each event is POSTed as `{ type, timestamp, data }` following the Standard Webhooks specification: headers `webhook-id` (stable across retries: de-duplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` keyed by the base64-decoded secret (for 24 h after a secret rotation, a second space-separated `v1,` signature made with the previous secret). Any 2xx within the timeout is a success; other answers are retried with exponential backoff and jitter for up to 24 h, and an endpoint failing for 24 h is disabled (re-enable it with `PATCH`). A URL whose host resolves to a loopback, private or link-local address is a 422 (checked again at every delivery).
          */
         post: operations["create_webhook"];
         delete?: never;
@@ -464,7 +464,11 @@ export interface paths {
         delete: operations["delete_webhook"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a Webhook
+         * @description Changes `url` and/or `events`, and re-enables (`enabled: true`) or disables (`enabled: false`) the webhook; absent fields stay as they are, and the secret is kept. A new URL is checked as at creation, and the stored one again on re-enabling: one resolving to a loopback, private or link-local address is a 422 and nothing changes. Re-enabling clears `disabled_reason` and the failure run: events from then on are delivered; deliveries recorded `failed` when it was disabled stay failed (and events while it was disabled were not recorded for it). Disabling records its pending deliveries `failed` and stops new ones. New `events` apply to events from now on; pending deliveries are sent to the current URL.
+         */
+        patch: operations["update_webhook"];
         trace?: never;
     };
     "/v1/webhooks/{webhook_id}/deliveries": {
@@ -481,6 +485,26 @@ export interface paths {
         get: operations["list_webhook_deliveries"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a Webhook's Secret
+         * @description Makes a new signing secret and answers it once. For the next 24 h (`previous_secret_expires_at`) every delivery is signed with both, the new one first: `webhook-signature: v1,<new> v1,<previous>`, so a receiver verifying with either secret accepts it; switch your receiver to the new secret within that time. Rotating again before then drops the older secret (only the one being replaced keeps signing). No request body.
+         */
+        post: operations["rotate_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1020,6 +1044,10 @@ export interface components {
             data: components["schemas"]["WebhookResponse"][];
             meta: components["schemas"]["ResponseMeta"];
         };
+        PublicItemResponse_RotatedWebhookSecretResponse_: {
+            data: components["schemas"]["RotatedWebhookSecretResponse"];
+            meta: components["schemas"]["ResponseMeta"];
+        };
         PublicItemResponse_TagResponse_: {
             data: components["schemas"]["TagResponse"];
             meta: components["schemas"]["ResponseMeta"];
@@ -1075,6 +1103,32 @@ export interface components {
              * @description Server timestamp of the response
              */
             timestamp: string;
+        };
+        RotatedWebhookSecretResponse: {
+            /** Format: date-time */
+            created_at: string;
+            disabled_at: string | null;
+            /** @description Why the endpoint was disabled (null while active) */
+            disabled_reason: string | null;
+            events: ("job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched")[];
+            /** @description Start of the current run of failed attempts; the endpoint is disabled once it lasts WEBHOOK_DISABLE_AFTER_MS */
+            failing_since: string | null;
+            /** Format: uuid */
+            id: string;
+            links: {
+                deliveries: string;
+                self: string;
+            };
+            /**
+             * Format: date-time
+             * @description Until then every delivery carries a second signature made with the secret this one replaced
+             */
+            previous_secret_expires_at: string;
+            /** @description The new signing secret (`whsec_<base64>`). Shown in this answer only: store it now. */
+            secret: string;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            url: string;
         };
         TagCreateRequest: {
             color?: ("green" | "blue" | "red" | "yellow" | "purple" | "berry" | "peach" | "gray") | null;
@@ -1136,6 +1190,11 @@ export interface components {
             /** @enum {string} */
             status: "active" | "disabled";
             url: string;
+        };
+        WebhookUpdateRequest: {
+            enabled?: boolean;
+            events?: ("job.succeeded" | "job.failed" | "batch.finished" | "contact.enriched")[];
+            url?: string;
         };
     };
     responses: never;
@@ -4082,6 +4141,114 @@ export interface operations {
             };
         };
     };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The webhook as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_WebhookResponse_"];
+                };
+            };
+            /** @description Bad request (`bad_request`): a malformed header or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 256 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description The body is not JSON (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
     list_webhook_deliveries: {
         parameters: {
             query?: {
@@ -4127,6 +4294,74 @@ export interface operations {
             };
             /** @description Validation failed (`unprocessable_entity`, every problem in `details`) or the idempotency key was reused with another body (`idempotency_key_reused`). */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Over the organisation's request rate (`rate_limited`), or too many failed authentications from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Unexpected error (`internal_error`); never carries internals. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Postgres or Redis is not answering (`service_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook, with its new signing secret (shown only here) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicItemResponse_RotatedWebhookSecretResponse_"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicErrorResponse"];
+                };
+            };
+            /** @description Not found (`not_found`), also for another organisation's resources. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,6 +83,89 @@ export async function findWebhookEndpoint(
   return row ? asEndpoint(row) : null;
 }
 
+/** What `PATCH /v1/webhooks/{id}` changes; absent fields stay as they are. */
+export interface WebhookEndpointChanges {
+  url?: string | undefined;
+  events?: string[] | undefined;
+  /** true: active again, with a fresh failure window; false: disabled now. */
+  enabled?: boolean | undefined;
+}
+
+export const disabledByRequestReason = "Disabled by request (PATCH with enabled: false).";
+
+/**
+ * Changes an endpoint in one transaction (its row locked, so an attempt being recorded at the same
+ * time cannot interleave): null when the org has no such endpoint. Re-enabling clears the
+ * disabled state and the failure run; new events reach it again, while deliveries failed when it
+ * was disabled stay failed. Disabling records its pending deliveries failed (as the automatic
+ * disabling does) and it gets no new events. A new URL starts a new failure run too, and pending
+ * deliveries are sent to it.
+ */
+export async function updateWebhookEndpoint(
+  prisma: Prisma,
+  orgId: string,
+  id: string,
+  changes: WebhookEndpointChanges,
+): Promise<WebhookEndpointRecord | null> {
+  if (!isUuid(id)) return null;
+  return prisma.$transaction(async (tx) => {
+    const [current] = await tx.$queryRaw<{ status: WebhookEndpointStatus; url: string; now: Date }[]>`
+      SELECT status, url, clock_timestamp() AS now FROM webhook_endpoints
+      WHERE id = ${id}::uuid AND org_id = ${orgId}::uuid FOR UPDATE`;
+    if (!current) return null;
+    const enabling = changes.enabled === true && current.status === "disabled";
+    const disabling = changes.enabled === false && current.status === "active";
+    const newUrl = changes.url !== undefined && changes.url !== current.url;
+    if (disabling)
+      await tx.$executeRaw`
+        UPDATE webhook_deliveries
+        SET status = 'failed', finished_at = ${current.now},
+            last_error = coalesce(last_error || '; ', '') || 'endpoint disabled'
+        WHERE endpoint_id = ${id}::uuid AND status = 'pending'`;
+    const row = await tx.webhookEndpoint.update({
+      where: { id },
+      data: {
+        ...(changes.url !== undefined ? { url: changes.url } : {}),
+        ...(changes.events !== undefined ? { events: changes.events } : {}),
+        ...(enabling ? { status: "active", disabledReason: null, disabledAt: null } : {}),
+        ...(disabling
+          ? { status: "disabled", disabledReason: disabledByRequestReason, disabledAt: current.now }
+          : {}),
+        ...(enabling || newUrl ? { firstFailedAt: null } : {}),
+      },
+      select: endpointColumns,
+    });
+    return asEndpoint(row);
+  });
+}
+
+/**
+ * Rotates an endpoint's secret in one statement: `secret` becomes the given one and the one it
+ * replaces keeps signing until `previousExpiresAt` (a secret an earlier rotation kept is dropped).
+ * Null when the org has no such endpoint.
+ */
+export async function rotateWebhookSecret(
+  prisma: Prisma,
+  orgId: string,
+  id: string,
+  input: { secret: string; previousExpiresAt: Date },
+): Promise<(WebhookEndpointRecord & { previousSecretExpiresAt: Date }) | null> {
+  if (!isUuid(id)) return null;
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    UPDATE webhook_endpoints
+    SET previous_secret = secret, secret = ${input.secret},
+        previous_secret_expires_at = ${input.previousExpiresAt}, updated_at = clock_timestamp()
+    WHERE id = ${id}::uuid AND org_id = ${orgId}::uuid
+    RETURNING id`;
+  if (rows.length === 0) return null;
+  const row = await prisma.webhookEndpoint.findUnique({
+    where: { id },
+    select: { ...endpointColumns, previousSecretExpiresAt: true },
+  });
+  if (!row?.previousSecretExpiresAt) return null;
+  return { ...asEndpoint(row), previousSecretExpiresAt: row.previousSecretExpiresAt };
+}
+
 /** Deletes the endpoint and its delivery records; pending deliveries are not sent. */
 export async function deleteWebhookEndpoint(prisma: Prisma, orgId: string, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
@@ -180,7 +263,14 @@ export interface DeliveryWork {
   attempts: number;
   payload: unknown;
   createdAt: Date;
-  endpoint: { id: string; url: string; secret: string; status: WebhookEndpointStatus };
+  endpoint: {
+    id: string;
+    url: string;
+    secret: string;
+    /** The secret a rotation replaced, while it still signs (null otherwise). */
+    previousSecret: string | null;
+    status: WebhookEndpointStatus;
+  };
 }
 
 /** A delivery with what sending it needs (its endpoint's URL and secret); null when it is gone. */
@@ -195,12 +285,15 @@ export async function loadDeliveryWork(db: Queryable, id: string): Promise<Deliv
     endpoint_id: string;
     url: string;
     secret: string;
+    previous_secret: string | null;
     endpoint_status: WebhookEndpointStatus;
   }>(
     db,
     "load_webhook_delivery",
     `SELECT d.id, d.event_id, d.status, d.attempts, d.payload, d.created_at,
-            e.id AS endpoint_id, e.url, e.secret, e.status AS endpoint_status
+            e.id AS endpoint_id, e.url, e.secret, e.status AS endpoint_status,
+            CASE WHEN e.previous_secret_expires_at > clock_timestamp() THEN e.previous_secret END
+              AS previous_secret
      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.id = $1`,
     [id],
@@ -214,7 +307,13 @@ export async function loadDeliveryWork(db: Queryable, id: string): Promise<Deliv
     attempts: row.attempts,
     payload: row.payload,
     createdAt: row.created_at,
-    endpoint: { id: row.endpoint_id, url: row.url, secret: row.secret, status: row.endpoint_status },
+    endpoint: {
+      id: row.endpoint_id,
+      url: row.url,
+      secret: row.secret,
+      previousSecret: row.previous_secret,
+      status: row.endpoint_status,
+    },
   };
 }
 

@@ -35,18 +35,16 @@ const webhookUrlSchema = z
     { error: "url must be an absolute http or https URL without credentials." },
   );
 
+const webhookEventsSchema = z
+  .array(z.enum(webhookEventTypes, { error: `each event must be one of ${webhookEventTypes.join(", ")}.` }), {
+    error: `events is required: a list of ${webhookEventTypes.join(", ")}.`,
+  })
+  .min(1, { error: "events must name at least one event." })
+  .transform((events) => [...new Set(events)].sort());
+
 /** `POST /v1/webhooks`. */
 export const createWebhookRequestSchema = z.strictObject(
-  {
-    url: webhookUrlSchema,
-    events: z
-      .array(
-        z.enum(webhookEventTypes, { error: `each event must be one of ${webhookEventTypes.join(", ")}.` }),
-        { error: `events is required: a list of ${webhookEventTypes.join(", ")}.` },
-      )
-      .min(1, { error: "events must name at least one event." })
-      .transform((events) => [...new Set(events)].sort()),
-  },
+  { url: webhookUrlSchema, events: webhookEventsSchema },
   { error: "The request body must be a JSON object." },
 );
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;
@@ -57,6 +55,37 @@ export function parseCreateWebhookRequest(body: unknown): CreateWebhookRequest {
   if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
   return result.data;
 }
+
+/**
+ * `PATCH /v1/webhooks/{id}`: any of the fields, at least one. `enabled: true` re-enables a disabled
+ * endpoint (a fresh failure window), `enabled: false` disables it.
+ */
+export const updateWebhookRequestSchema = z
+  .strictObject(
+    {
+      url: webhookUrlSchema.optional(),
+      events: webhookEventsSchema.optional(),
+      enabled: z.boolean({ error: "enabled must be true (re-enable) or false (disable)." }).optional(),
+    },
+    { error: "The request body must be a JSON object." },
+  )
+  .refine((body) => body.url !== undefined || body.events !== undefined || body.enabled !== undefined, {
+    error: "Send at least one of url, events, enabled.",
+  });
+export type UpdateWebhookRequest = z.infer<typeof updateWebhookRequestSchema>;
+
+/** Validates a `PATCH /v1/webhooks/{id}` body; throws `unprocessable_entity` listing every problem. */
+export function parseUpdateWebhookRequest(body: unknown): UpdateWebhookRequest {
+  const result = updateWebhookRequestSchema.safeParse(body);
+  if (!result.success) throw invalidRequestError(validationDetailsOf(result.error));
+  return result.data;
+}
+
+/**
+ * How long the secret a rotation replaced keeps signing next to the new one: receivers have this
+ * long to switch (the Standard Webhooks specification's recommendation is 24 h).
+ */
+export const webhookSecretOverlapMs = 24 * 60 * 60 * 1_000;
 
 export const webhookDeliveryStatuses = ["pending", "succeeded", "failed"] as const;
 
