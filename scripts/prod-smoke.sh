@@ -3,8 +3,9 @@
 # and cli as the Dockerfiles do (scripts/build-prod.sh: compiled JavaScript, `pnpm deploy --prod`)
 # into a temporary folder, applies the migrations with the compiled runner to a fresh database,
 # starts the compiled api and worker from that folder with plain `node` and the Dockerfiles' own
-# CMD and NODE_OPTIONS, then checks an upsert end to end (PUT with `Prefer: wait` answers 200), the
-# worker's /readyz and the API's metrics port. Stops both by pid and removes what it made.
+# CMD and NODE_OPTIONS, then checks an upsert end to end (PUT with `Prefer: wait` answers 200), a
+# CSV import by the compiled cli (through @upsert/client), the worker's /readyz and the API's
+# metrics port. Stops both by pid and removes what it made.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$PWD"
@@ -95,8 +96,10 @@ wait_ready api "http://127.0.0.1:$api_port/readyz" "$api_pid"
 wait_ready worker "http://127.0.0.1:$worker_metrics_port/readyz" "$worker_pid"
 say "api and worker ready in $((SECONDS - step)) s (plain node: ${api_cmd[*]})"
 
-key="$(cd "$tmp/cli" && DATABASE_URL="$database_url" node dist/main.js org:create --name "Prod smoke" --json |
-  node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).api_key')" || fail "the compiled cli could not create an organisation"
+org_json="$(cd "$tmp/cli" && DATABASE_URL="$database_url" node dist/main.js org:create --name "Prod smoke" --json)" ||
+  fail "the compiled cli could not create an organisation"
+key="$(node -pe 'JSON.parse(process.argv[1]).api_key' "$org_json")"
+org_id="$(node -pe 'JSON.parse(process.argv[1]).org_id' "$org_json")"
 status="$(curl -sS -o "$tmp/put.json" -w '%{http_code}' -X PUT "http://127.0.0.1:$api_port/v1/contacts" \
   -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -H 'Prefer: wait=30' \
   -d '{"email":"jane.smoke@acme.com","first_name":"Smoke"}')"
@@ -104,6 +107,15 @@ status="$(curl -sS -o "$tmp/put.json" -w '%{http_code}' -X PUT "http://127.0.0.1
 node -e 'const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (b.data?.email !== "jane.smoke@acme.com") process.exit(1)' "$tmp/put.json" ||
   fail "the 200 does not carry the contact: $(cat "$tmp/put.json")"
 say "PUT /v1/contacts (Prefer: wait) answered 200 with the written contact"
+
+# The compiled cli's import: the batch endpoints through @upsert/client's compiled build.
+printf 'email,first_name\nann.smoke@acme.com,Ann\nnot-an-email,Bad\n' >"$tmp/import.csv"
+code=0
+(cd "$tmp/cli" && DATABASE_URL="$database_url" API_URL="http://127.0.0.1:$api_port" node dist/main.js import --org "$org_id" "$tmp/import.csv" --json) >"$tmp/import.log" 2>&1 || code=$?
+[ "$code" = 2 ] || fail "the compiled cli's import exited $code, not 2 (one row fails): $(cat "$tmp/import.log")"
+node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (s.rows !== 2 || s.created !== 1 || s.failed !== 1) process.exit(1)' "$tmp/import.log" ||
+  fail "the compiled cli's import summary is not 2 rows, 1 created, 1 failed: $(cat "$tmp/import.log")"
+say "the compiled cli imported a CSV through the API (1 created, 1 refused)"
 
 public_metrics="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api_port/metrics")"
 [ "$public_metrics" = 404 ] || fail "the public port serves /metrics ($public_metrics)"

@@ -15,6 +15,7 @@ import {
 } from "./components";
 import { contactUpsertRequest } from "./contacts.openapi";
 import { jobResponseSchema } from "./jobs.openapi";
+import { paginationSchema } from "./lists.openapi";
 
 const batchLinksSchema = z.strictObject({
   self: z.string().meta({ examples: ["/v1/batches/0193…"] }),
@@ -187,14 +188,16 @@ export const batchesPaths: ZodOpenApiPathsObject = {
         "Every item in index order, accepted (with its job's status and result or error) and rejected alike, paged as Monaco's lists.",
       requestParams: {
         path: pathId("batch_id", "The `batch_id` of a 202"),
+        // Integers, as parseBatchItemsQuery reads them (up to nine digits), so that a typed client
+        // sends numbers rather than text.
         query: z.object({
-          page: z.string().optional().meta({ description: "1-indexed; default 1" }),
+          page: z.int().min(1).max(999_999_999).optional().meta({ description: "1-indexed; default 1" }),
           page_size: z
-            .string()
+            .int()
+            .min(1)
+            .max(listRequestLimits.maxPageSize)
             .optional()
-            .meta({
-              description: `1 to ${listRequestLimits.maxPageSize}; default ${listRequestLimits.defaultPageSize}`,
-            }),
+            .meta({ description: `Default ${listRequestLimits.defaultPageSize}` }),
           status: z.enum(batchItemStatuses).optional(),
         }),
       },
@@ -204,13 +207,7 @@ export const batchesPaths: ZodOpenApiPathsObject = {
           z
             .strictObject({
               data: z.array(batchItemSchema),
-              pagination: z.strictObject({
-                page: z.int(),
-                page_size: z.int(),
-                total_count: z.int(),
-                total_pages: z.int(),
-                total_count_exact: z.boolean(),
-              }),
+              pagination: paginationSchema,
               meta: responseMetaSchema,
             })
             .meta({ id: "PublicListResponse_BatchItem_" }),

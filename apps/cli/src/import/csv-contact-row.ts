@@ -1,4 +1,5 @@
 /** How a CSV cell becomes a value of `PUT /v1/contacts`' body (see the README's "Import contacts"). */
+import type { components } from "@upsert/client";
 
 /** Separator of several tag ids in one `tags` cell (a comma would need quoting in every row). */
 export const tagSeparator = ";";
@@ -8,7 +9,7 @@ const trueWords = new Set(["true", "yes", "1"]);
 const falseWords = new Set(["false", "no", "0"]);
 
 /** A contact custom field's type, as `GET /v1/custom-fields` lists it. */
-export type CustomFieldType = "string" | "number" | "boolean" | "date" | "enum";
+export type CustomFieldType = components["schemas"]["CustomFieldResponse"]["type"];
 
 /** "true"/"yes"/"1" and "false"/"no"/"0" (any case); anything else is left for the API to refuse. */
 function toBoolean(cell: string): boolean | string {

@@ -50,7 +50,7 @@ interface PendingRow {
 
 interface Chunk {
   rows: PendingRow[];
-  bodies: unknown[];
+  bodies: Record<string, unknown>[];
   bytes: number;
 }
 

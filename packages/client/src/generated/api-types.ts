@@ -1064,13 +1064,7 @@ export interface components {
         PublicListResponse_BatchItem_: {
             data: components["schemas"]["BatchItem"][];
             meta: components["schemas"]["ResponseMeta"];
-            pagination: {
-                page: number;
-                page_size: number;
-                total_count: number;
-                total_count_exact: boolean;
-                total_pages: number;
-            };
+            pagination: components["schemas"]["PaginationInfo"];
         };
         PublicListResponse_ContactResponse_: {
             data: components["schemas"]["ContactDetailResponse"][];
@@ -1983,9 +1977,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-indexed; default 1 */
-                page?: string;
-                /** @description 1 to 500; default 50 */
-                page_size?: string;
+                page?: number;
+                /** @description Default 50 */
+                page_size?: number;
                 status?: "queued" | "running" | "succeeded" | "failed" | "rejected";
             };
             header?: never;
