@@ -98,6 +98,15 @@ async function sample(pid: number, metricsUrl: string): Promise<HeapSample> {
   };
 }
 
+/** Seconds the process has spent in garbage collection (prom-client's per-kind GC histogram). */
+async function gcSeconds(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let total = 0;
+  for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm))
+    total += Number(match[1]);
+  return total;
+}
+
 interface Started {
   app: App;
   process: AppProcess;
@@ -186,6 +195,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
+  const gcBefore = await Promise.all(processes.map((p) => gcSeconds(p.metricsUrl)));
   const meter = await startCpuMeter({ api: () => [api.process.pid], worker: () => [worker.process.pid] });
   log(`load: PUT /v1/contacts, ${connections} connections for ${loadS} s, the worker draining`);
   const load = await runIntakeLoad({
@@ -212,12 +222,15 @@ try {
   sampling = false;
   await sampler;
   const cpu = await meter.stop();
+  const gcAfter = await Promise.all(processes.map((p) => gcSeconds(p.metricsUrl)));
+  const gcMsPerRequest = (i: number) => (((gcAfter[i] ?? 0) - (gcBefore[i] ?? 0)) * 1_000) / accepted;
 
   const fmt = (kb: number) => `${mb(kb).toFixed(0)} MB`;
   const lines = [
     `memory of the production build (node ${dockerfileRuntime("api").args.join(" ")}${flags["node-flags"] === undefined ? ", the Dockerfile's CMD" : ", flags from --node-flags"})`,
     `  load: ${load.responses} PUT in ${load.durationS.toFixed(0)} s (${load.rps.toFixed(0)}/s, ${load.non2xx} non-2xx), ${connections} connections; worker concurrency 50`,
-    `  CPU per request (the settings' cost): api ${((cpu.ms.api ?? 0) / accepted).toFixed(2)} ms, worker ${((cpu.ms.worker ?? 0) / accepted).toFixed(2)} ms`,
+    `  CPU per request: api ${((cpu.ms.api ?? 0) / accepted).toFixed(2)} ms, worker ${((cpu.ms.worker ?? 0) / accepted).toFixed(2)} ms; ` +
+      `of it in GC pauses: api ${gcMsPerRequest(0).toFixed(3)} ms, worker ${gcMsPerRequest(1).toFixed(3)} ms`,
     "",
     "  process  idle RSS (target)   peak RSS, VmHWM (target)   at the highest sample: heap used / heap total / external",
   ];
