@@ -1,4 +1,5 @@
 import {
+  booleanSchema,
   databaseUrlSchema,
   logLevelSchema,
   logPrettySchema,
@@ -89,10 +90,7 @@ export const apiEnvSchema = z
      */
     ADMIN_TOKEN: z.string().min(16).optional(),
     /** Test-only: accepts webhook URLs that resolve to loopback, private and link-local addresses. */
-    WEBHOOK_ALLOW_PRIVATE: z
-      .enum(["true", "false"])
-      .default("false")
-      .transform((v) => v === "true"),
+    WEBHOOK_ALLOW_PRIVATE: booleanSchema(false),
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(10_000),
     /** A client must have sent its whole request (headers and body) within this long. */
     HTTP_REQUEST_TIMEOUT_MS: positiveIntSchema(30_000),

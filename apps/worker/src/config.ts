@@ -1,4 +1,5 @@
 import {
+  booleanSchema,
   databaseUrlSchema,
   logLevelSchema,
   logPrettySchema,
@@ -20,8 +21,13 @@ export const workerEnvSchema = z
     QUEUE_PREFIX: queuePrefixSchema,
     LOG_LEVEL: logLevelSchema,
     LOG_PRETTY: logPrettySchema,
-    /** Upsert (write) jobs one process runs at once; each holds a database connection briefly. */
+    /**
+     * Upsert (write) jobs one process runs at once at most; each holds a database connection
+     * briefly. With WORKER_CONCURRENCY_ADAPTIVE the process runs fewer while more would only wait.
+     */
     WORKER_CONCURRENCY: positiveIntSchema(50),
+    /** Find the write concurrency from run times, up to WORKER_CONCURRENCY (adaptive-concurrency.ts). */
+    WORKER_CONCURRENCY_ADAPTIVE: booleanSchema(true),
     /** Enrichment jobs one process runs at once (mostly waiting on the provider). */
     ENRICHMENT_CONCURRENCY: positiveIntSchema(50),
     /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */
@@ -94,10 +100,7 @@ export const workerEnvSchema = z
     /** An endpoint whose every attempt failed for this long is disabled. */
     WEBHOOK_DISABLE_AFTER_MS: positiveIntSchema(86_400_000),
     /** Test-only: lets deliveries reach loopback, private and link-local addresses. */
-    WEBHOOK_ALLOW_PRIVATE: z
-      .enum(["true", "false"])
-      .default("false")
-      .transform((v) => v === "true"),
+    WEBHOOK_ALLOW_PRIVATE: booleanSchema(false),
     DATABASE_POOL_SIZE: positiveIntSchema(20),
     DATABASE_PREPARED_STATEMENTS: preparedStatementsSchema,
     SHUTDOWN_DEADLINE_MS: positiveIntSchema(30_000),

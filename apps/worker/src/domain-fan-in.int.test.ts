@@ -10,7 +10,12 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     workers: 4,
-    workerEnv: { ENRICHMENT_LATENCY_MS: "200", WORKER_CONCURRENCY: "50" },
+    // Fixed, not adaptive: 50 runs at once per worker, so the creates really race.
+    workerEnv: {
+      ENRICHMENT_LATENCY_MS: "200",
+      WORKER_CONCURRENCY: "50",
+      WORKER_CONCURRENCY_ADAPTIVE: "false",
+    },
   });
 }, 60_000);
 

@@ -12,6 +12,7 @@ import {
 } from "@upsert/queue";
 import { createWebhookSender } from "@upsert/webhooks";
 import { type Processor, Worker } from "bullmq";
+import { createConcurrencyLimit } from "./adaptive-concurrency";
 import { workerEnvSchema } from "./config";
 import { startDispatcher } from "./dispatcher";
 import { purgeCachedAnswers } from "./enrichment-cache";
@@ -158,17 +159,40 @@ function startWorker(
   spec: { queue: string },
   processor: Pick<RequestJobProcessor, "process"> & Partial<Pick<RequestJobProcessor, "abandonLostRuns">>,
   concurrency: number,
+  { adaptive = false } = {},
 ): Worker {
-  const worker = new Worker(spec.queue, processor.process as Processor, {
+  // Adaptive: at most `concurrency` at once, fewer while more would only wait (adaptive-concurrency.ts).
+  const limit = adaptive
+    ? createConcurrencyLimit({
+        max: concurrency,
+        onChange: (next) => {
+          worker.concurrency = next;
+          metrics.observeConcurrency(spec.queue, next);
+        },
+      })
+    : undefined;
+  const run: Processor = limit
+    ? async (job, token, signal) => {
+        const ended = limit.started();
+        try {
+          await processor.process(job, token, signal);
+          ended(true);
+        } finally {
+          ended(false);
+        }
+      }
+    : (processor.process as Processor);
+  const worker = new Worker(spec.queue, run, {
     connection: workerRedis,
     prefix: env.QUEUE_PREFIX,
-    concurrency,
+    concurrency: limit?.limit ?? concurrency,
     // A job whose process dies is handed to another worker after at most lock + stalled interval.
     lockDuration: env.JOB_LOCK_MS,
     stalledInterval: env.STALLED_INTERVAL_MS,
     // A stalled job is simply run again (processing is idempotent), however often that happens.
     maxStalledCount: 1_000,
   });
+  metrics.observeConcurrency(spec.queue, worker.concurrency);
   worker.on("failed", (job, err) =>
     logger.warn(
       { queue: spec.queue, jobId: job?.id, err, attemptsMade: job?.attemptsMade },
@@ -186,7 +210,9 @@ function startWorker(
   return worker;
 }
 const workers: Worker[] = [
-  startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY),
+  startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY, {
+    adaptive: env.WORKER_CONCURRENCY_ADAPTIVE,
+  }),
   startWorker(enrichContactJob, enrichmentProcessor, env.ENRICHMENT_CONCURRENCY),
   startWorker(deliverWebhookJob, { process: webhookProcessor }, env.WEBHOOK_CONCURRENCY),
 ];
@@ -224,6 +250,7 @@ statsTimer.unref();
 logger.info(
   {
     concurrency: env.WORKER_CONCURRENCY,
+    adaptive: env.WORKER_CONCURRENCY_ADAPTIVE,
     enrichmentConcurrency: env.ENRICHMENT_CONCURRENCY,
     prefix: env.QUEUE_PREFIX,
   },

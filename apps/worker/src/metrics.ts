@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   /** One run of a request job ended. */
   observeRun(queue: string, outcome: RunOutcome, seconds: number): void;
   observeDeferral(cause: DeferralCause): void;
+  /** How many jobs of `queue` this process may run at once now. */
+  observeConcurrency(queue: string, limit: number): void;
 }
 
 const breakerValues: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
@@ -43,6 +45,13 @@ export function createWorkerMetrics(deps: {
     name: "upsert_enrichment_deferrals_total",
     help: "Enrichments deferred, by cause: the provider unavailable, or the organisation's budget spent.",
     labelNames: ["cause"],
+    registers: [registry],
+  });
+
+  const concurrency = new Gauge({
+    name: "upsert_worker_concurrency",
+    help: "Jobs this process may run at once, by queue (the write queue's is adaptive by default).",
+    labelNames: ["queue"],
     registers: [registry],
   });
 
@@ -157,6 +166,9 @@ export function createWorkerMetrics(deps: {
     },
     observeDeferral(cause) {
       deferrals.inc({ cause });
+    },
+    observeConcurrency(queue, limit) {
+      concurrency.set({ queue }, limit);
     },
   };
 }

@@ -20,11 +20,14 @@ export const redisUrlSchema = z.url({ protocol: /^rediss?$/ }).default("redis://
 export const logLevelSchema = z
   .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
   .default("info");
+/** A `true` / `false` setting. */
+export const booleanSchema = (fallback: boolean) =>
+  z
+    .enum(["true", "false"])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true");
 /** Pretty logs are for a developer's terminal; production reads JSON lines. */
-export const logPrettySchema = z
-  .enum(["true", "false"])
-  .default("false")
-  .transform((v) => v === "true");
+export const logPrettySchema = booleanSchema(false);
 /**
  * Every Redis key and channel the service uses starts with this. It may hold one hash tag
  * (`{upsert}`, `my-{upsert}`): Redis Cluster then puts all of them in that tag's slot, as BullMQ's

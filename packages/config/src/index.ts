@@ -1,4 +1,5 @@
 export {
+  booleanSchema,
   databaseUrlSchema,
   hashTagOf,
   logLevelSchema,

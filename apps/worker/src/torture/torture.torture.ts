@@ -16,6 +16,11 @@ import { formatVerdicts, type Verdict } from "./verdicts";
 const short = process.env.TORTURE_SCALE === "short";
 const seed = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 const verdicts: Verdict[] = [];
+/**
+ * Each worker runs 50 writes at once throughout: more overlapping runs than the adaptive limit
+ * production uses would allow on this machine, so more chances for a race to show.
+ */
+const fiftyAtOnce = { WORKER_CONCURRENCY: "50", WORKER_CONCURRENCY_ADAPTIVE: "false" };
 
 /** Keeps a verdict for the final table, and prints it at once (a long run can be cut short). */
 function record(verdict: Verdict) {
@@ -107,7 +112,7 @@ function startCrashStack(): Promise<Stack> {
     workers: 3,
     workerEnv: {
       ENRICHMENT_LATENCY_MS: "50",
-      WORKER_CONCURRENCY: "50",
+      ...fiftyAtOnce,
       JOB_LOCK_MS: "3000",
       STALLED_INTERVAL_MS: "1000",
     },
@@ -165,7 +170,7 @@ async function randomizedHistories(
   const stack = await startStack({
     workers: 4,
     redisCluster,
-    workerEnv: { ENRICHMENT_LATENCY_MS: "50", WORKER_CONCURRENCY: "50", ...workerEnv },
+    workerEnv: { ENRICHMENT_LATENCY_MS: "50", ...fiftyAtOnce, ...workerEnv },
   });
   try {
     const { pool, initial } = await createReferences(stack);
@@ -311,7 +316,7 @@ describe.sequential("torture", () => {
         redisUrl: redis.url,
         workerEnv: {
           ENRICHMENT_LATENCY_MS: "50",
-          WORKER_CONCURRENCY: "50",
+          ...fiftyAtOnce,
           DISPATCH_INTERVAL_MS: "1000",
           DISPATCH_MIN_AGE_MS: "1000",
         },
@@ -358,7 +363,7 @@ describe.sequential("torture", () => {
       workers: 2,
       workerEnv: {
         ENRICHMENT_LATENCY_MS: "50",
-        WORKER_CONCURRENCY: "50",
+        ...fiftyAtOnce,
         DISPATCH_INTERVAL_MS: "1000",
         DISPATCH_MIN_AGE_MS: "1000",
       },
@@ -418,7 +423,7 @@ describe.sequential("torture", () => {
       workerEnv: {
         // Long enough that every SIGTERM finds jobs inside the provider call.
         ENRICHMENT_LATENCY_MS: "500",
-        WORKER_CONCURRENCY: "50",
+        ...fiftyAtOnce,
         // A job a stopping worker abandoned would be re-run (attempts 2) within seconds. Not
         // shorter: on two saturated cores a 3 s lock can lapse without any shutdown.
         JOB_LOCK_MS: "10000",
