@@ -1,4 +1,4 @@
-// `pnpm bench:import [--quick]`: the batch-import section of `pnpm bench` on its own: the 1-worker
+// `pnpm bench:import [--quick] [--fixed-concurrency]`: the batch-import section of `pnpm bench` on its own: the 1-worker
 // create drain (single requests) for reference, then the import end to end through
 // POST /v1/contacts/batch. See the README's "Benchmark" section.
 import { loadavg } from "node:os";
@@ -11,10 +11,18 @@ import { runDrainPhase, startDrainStack } from "./drain.bench";
 import { setUpRedis } from "./redis-setup";
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, contacts: { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    contacts: { type: "string" },
+    "fixed-concurrency": { type: "boolean", default: false },
+  },
 });
 const env = benchEnvSchema.parse(process.env);
-const settings = settingsFor(flags.quick ? "quick" : "full", { tableSize: false, sharedRedis: false });
+const settings = settingsFor(flags.quick ? "quick" : "full", {
+  tableSize: false,
+  sharedRedis: false,
+  fixedConcurrency: flags["fixed-concurrency"],
+});
 const contacts = flags.contacts === undefined ? settings.importContacts : Number(flags.contacts);
 if (!Number.isInteger(contacts) || contacts < 1_000) throw new Error("--contacts must be an integer ≥ 1000");
 const startedAt = Date.now();

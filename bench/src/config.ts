@@ -32,7 +32,9 @@ export interface BenchSettings {
   importContacts: number;
   /** Contacts loaded into the organisation for the table-size drains; 0 skips them. */
   tableSizeContacts: number;
+  /** Each worker's WORKER_CONCURRENCY: the ceiling of its adaptive limit, or with `fixedConcurrency` its count. */
   workerConcurrency: number;
+  fixedConcurrency: boolean;
   workerPoolSize: number;
   /** Longest wait for one drain before it is reported incomplete. */
   drainDeadlineMs: number;
@@ -44,7 +46,12 @@ export interface BenchSettings {
 
 export function settingsFor(
   mode: BenchMode,
-  flags: { tableSize: boolean; sharedRedis: boolean; workerConcurrency?: number | undefined },
+  flags: {
+    tableSize: boolean;
+    sharedRedis: boolean;
+    workerConcurrency?: number | undefined;
+    fixedConcurrency?: boolean | undefined;
+  },
 ): BenchSettings {
   const quick = mode === "quick";
   return {
@@ -58,6 +65,7 @@ export function settingsFor(
     importContacts: quick ? 10_000 : 100_000,
     tableSizeContacts: flags.tableSize || !quick ? 1_000_000 : 0,
     workerConcurrency: flags.workerConcurrency ?? 20,
+    fixedConcurrency: flags.fixedConcurrency ?? false,
     workerPoolSize: 10,
     drainDeadlineMs: quick ? 45_000 : 150_000,
     pgbenchClients: 4,

@@ -68,6 +68,7 @@ export async function startDrainStack(context: DrainContext, database: BenchData
       QUEUE_PREFIX: queuePrefix,
       ENRICHMENT_LATENCY_MS: "0",
       WORKER_CONCURRENCY: String(settings.workerConcurrency),
+      WORKER_CONCURRENCY_ADAPTIVE: String(!settings.fixedConcurrency),
       ENRICHMENT_CONCURRENCY: String(settings.workerConcurrency),
       DATABASE_POOL_SIZE: String(settings.workerPoolSize),
       // The dispatcher would hand the backlog (accepted under another prefix) to these workers;

@@ -20,6 +20,7 @@ const { values: flags } = parseArgs({
     "table-size": { type: "boolean", default: false },
     "shared-redis": { type: "boolean", default: false },
     "worker-concurrency": { type: "string" },
+    "fixed-concurrency": { type: "boolean", default: false },
   },
 });
 const env = benchEnvSchema.parse(process.env);
@@ -27,6 +28,7 @@ const settings = settingsFor(flags.quick ? "quick" : "full", {
   tableSize: flags["table-size"],
   sharedRedis: flags["shared-redis"],
   workerConcurrency: parseConcurrency(flags["worker-concurrency"]),
+  fixedConcurrency: flags["fixed-concurrency"],
 });
 const startedAt = new Date();
 

@@ -257,7 +257,7 @@ export function renderMarkdown(result: BenchResult): string {
   return [
     `# Benchmark: ${result.mode}, ${result.date.slice(0, 10)}, ${result.commit.slice(0, 12)}${result.dirty ? " (dirty)" : ""}`,
     "",
-    `${result.machine.cpus} cores (load average ${loadOf(result)}), Node ${result.machine.node}, ${result.machine.redis} Redis; ${result.elapsed_s} s. CPU is read from /proc for each process; "CPU ms/req" of a drain is worker + Postgres backends + Redis. Written by \`pnpm bench${result.mode === "quick" ? " --quick" : ""}\`.`,
+    `${result.machine.cpus} cores (load average ${loadOf(result)}), Node ${result.machine.node}, ${result.machine.redis} Redis, worker concurrency ${result.settings.workerConcurrency} ${result.settings.fixedConcurrency ? "fixed" : "adaptive"}; ${result.elapsed_s} s. CPU is read from /proc for each process; "CPU ms/req" of a drain is worker + Postgres backends + Redis. Written by \`pnpm bench${result.mode === "quick" ? " --quick" : ""}${result.settings.fixedConcurrency ? " --fixed-concurrency" : ""}\`.`,
     "",
     line(headers),
     line(headers.map((_, i) => (i === 0 || i === headers.length - 1 ? "---" : "---:"))),

@@ -49,11 +49,12 @@ function simulate(options: {
 describe("adaptive write concurrency", () => {
   it("runs about as many jobs at once as the machine can, for its full throughput at near no-load run times", () => {
     const result = simulate({ cores: 4, max: 50, cost: () => 4, forMs: 20_000 });
-    // The machine's throughput is 4 cores / 4 ms = 1,000 jobs/s.
+    // The machine's throughput is 4 cores / 4 ms = 1,000 jobs/s. The limit keeps a couple of runs
+    // beyond the cores (its headroom of 2), not 50.
     expect(result.jobsPerS).toBeGreaterThanOrEqual(950);
     expect(result.limit).toBeGreaterThanOrEqual(4);
-    expect(result.limit).toBeLessThanOrEqual(6);
-    expect(result.meanRunMs).toBeLessThanOrEqual(1.5 * 4);
+    expect(result.limit).toBeLessThanOrEqual(4 * 1.25 + 2);
+    expect(result.meanRunMs).toBeLessThanOrEqual(2 * 4);
   });
 
   it("uses the whole ceiling when the jobs mostly wait (a remote database, many connections)", () => {
@@ -78,8 +79,9 @@ describe("adaptive write concurrency", () => {
       cost: () => 4,
       forMs: 40_000,
     });
-    expect(result.limit).toBeLessThanOrEqual(3);
+    // 1.25 × its one core, plus the headroom of 2, rounded: not the 7 it ran with on 4 cores.
+    expect(result.limit).toBeLessThanOrEqual(4);
     expect(result.jobsPerS).toBeGreaterThanOrEqual(0.95 * 250);
-    expect(result.meanRunMs).toBeLessThanOrEqual(3 * 4);
+    expect(result.meanRunMs).toBeLessThanOrEqual(4 * 4);
   });
 });

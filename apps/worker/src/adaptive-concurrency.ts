@@ -34,7 +34,7 @@ export interface ConcurrencyLimit {
 }
 
 export function createConcurrencyLimit(options: ConcurrencyLimitOptions): ConcurrencyLimit {
-  const { max, minWindow = 10, tolerance = 1.25, headroom = 1, probeIntervalMs = 30_000 } = options;
+  const { max, minWindow = 10, tolerance = 1.25, headroom = 2, probeIntervalMs = 30_000 } = options;
   const now = options.now ?? (() => performance.now());
   let limit = 1;
   let applied = 1;

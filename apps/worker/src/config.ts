@@ -28,6 +28,11 @@ export const workerEnvSchema = z
     WORKER_CONCURRENCY: positiveIntSchema(50),
     /** Find the write concurrency from run times, up to WORKER_CONCURRENCY (adaptive-concurrency.ts). */
     WORKER_CONCURRENCY_ADAPTIVE: booleanSchema(true),
+    /**
+     * Writes the adaptive limit keeps beyond the point where they start to queue: lower favours
+     * other organisations' latency during an import, higher the import's throughput.
+     */
+    WORKER_CONCURRENCY_HEADROOM: positiveIntSchema(2),
     /** Enrichment jobs one process runs at once (mostly waiting on the provider). */
     ENRICHMENT_CONCURRENCY: positiveIntSchema(50),
     /** BullMQ lock: a job whose worker stops renewing it for this long is handed to another. */

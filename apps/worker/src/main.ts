@@ -159,12 +159,13 @@ function startWorker(
   spec: { queue: string },
   processor: Pick<RequestJobProcessor, "process"> & Partial<Pick<RequestJobProcessor, "abandonLostRuns">>,
   concurrency: number,
-  { adaptive = false } = {},
+  adaptive?: { headroom: number },
 ): Worker {
   // Adaptive: at most `concurrency` at once, fewer while more would only wait (adaptive-concurrency.ts).
   const limit = adaptive
     ? createConcurrencyLimit({
         max: concurrency,
+        headroom: adaptive.headroom,
         onChange: (next) => {
           worker.concurrency = next;
           metrics.observeConcurrency(spec.queue, next);
@@ -210,9 +211,12 @@ function startWorker(
   return worker;
 }
 const workers: Worker[] = [
-  startWorker(upsertContactJob, upsertProcessor, env.WORKER_CONCURRENCY, {
-    adaptive: env.WORKER_CONCURRENCY_ADAPTIVE,
-  }),
+  startWorker(
+    upsertContactJob,
+    upsertProcessor,
+    env.WORKER_CONCURRENCY,
+    env.WORKER_CONCURRENCY_ADAPTIVE ? { headroom: env.WORKER_CONCURRENCY_HEADROOM } : undefined,
+  ),
   startWorker(enrichContactJob, enrichmentProcessor, env.ENRICHMENT_CONCURRENCY),
   startWorker(deliverWebhookJob, { process: webhookProcessor }, env.WEBHOOK_CONCURRENCY),
 ];
