@@ -285,6 +285,62 @@ describe("completion webhooks", () => {
     await deleteWebhook(webhook);
   }, 60_000);
 
+  it("resends a failed delivery on request: the same webhook-id and body, signed, as a new delivery; 409 while disabled, 404 for another id", async () => {
+    let up = false;
+    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
+      res.writeHead(up ? 200 : 500).end();
+    });
+    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
+    useSecret(webhook.secret);
+    const put = await stack.put({ email: "resend@initech.com" });
+    await stack.finished(put.jobId);
+    await waitFor(
+      async () =>
+        (await stack.call<{ data: Webhook }>("GET", webhook.links.self)).body.data.status === "disabled",
+      { timeoutMs: 30_000, intervalMs: 250, message: "the failing endpoint was never disabled" },
+    );
+    type Delivery = { id: string; webhook_id: string; status: string; attempts: number };
+    const listed = await stack.call<{ data: Delivery[] }>("GET", `${webhook.links.deliveries}?status=failed`);
+    const [failed] = listed.body.data;
+    if (!failed) throw new Error("no failed delivery listed");
+    const resend = (deliveryId: string) =>
+      stack.call<{ data: Delivery }>("POST", `${webhook.links.deliveries}/${deliveryId}/resend`);
+
+    // Nothing would be sent while the webhook is disabled.
+    const refused = await resend(failed.id);
+    expect(refused.status).toBe(409);
+    expect((await deliveriesOf(webhook.id)).length).toBe(1);
+
+    up = true;
+    expect((await stack.call("PATCH", webhook.links.self, { enabled: true })).status).toBe(200);
+    const before = received.length;
+    const resent = await resend(failed.id);
+    expect(resent.status).toBe(202);
+    expect(resent.body.data).toMatchObject({ webhook_id: failed.webhook_id, status: "pending", attempts: 0 });
+    expect(resent.body.data.id).not.toBe(failed.id);
+    await waitFor(() => received.length > before, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: "the resent delivery never arrived",
+    });
+    const [again] = received.slice(before);
+    const [original] = received;
+    expect(again?.verified).toBe(true);
+    expect(again?.id).toBe(failed.webhook_id);
+    expect(again?.body).toBe(original?.body);
+    await waitFor(
+      async () =>
+        (await deliveriesOf(webhook.id)).find((d) => d.id === resent.body.data.id)?.status === "succeeded",
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    // The earlier record stays as it was.
+    expect((await deliveriesOf(webhook.id)).find((d) => d.id === failed.id)?.status).toBe("failed");
+
+    expect((await resend("0190a3c0-0000-7000-8000-000000000000")).status).toBe(404);
+    expect((await resend("not-a-uuid")).status).toBe(404);
+    await deleteWebhook(webhook);
+  }, 60_000);
+
   it("sends to the new URL after PATCH url, and a refused PATCH changes nothing", async () => {
     const ok = (_attempt: number, res: ServerResponse) => {
       res.writeHead(200).end();

@@ -144,6 +144,7 @@ export {
   purgeFinishedDeliveries,
   type QueuedDelivery,
   recordDeliveryAttempt,
+  resendWebhookDelivery,
   rotateWebhookSecret,
   updateWebhookEndpoint,
   type WebhookDeliveryRecord,

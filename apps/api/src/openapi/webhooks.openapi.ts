@@ -204,4 +204,23 @@ export const webhooksPaths: ZodOpenApiPathsObject = {
       },
     },
   },
+  "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend": {
+    post: {
+      operationId: "resend_webhook_delivery",
+      tags: ["Webhooks"],
+      summary: "Resend a Webhook Delivery",
+      description:
+        "Sends the delivery's event to the webhook again, as a new delivery with its own attempts and retry window: the same `webhook-id` and body, so a receiver that already processed it can tell. The earlier delivery's record is left as it was. Typically for an event abandoned while the endpoint was failing or disabled. 409 while the webhook is disabled. No request body.",
+      requestParams: {
+        path: webhookIdParam.extend(pathId("delivery_id", "The delivery's id").shape),
+      },
+      responses: {
+        "202": dataResponse(
+          "The new delivery, pending",
+          itemEnvelope("PublicItemResponse_WebhookDelivery_", webhookDeliverySchema),
+        ),
+        ...errorResponses(404, 409, ...authenticatedErrors),
+      },
+    },
+  },
 };

@@ -18,6 +18,7 @@ import { requireJsonBody } from "../http/require-json-body";
 import {
   createWebhook,
   noSuchWebhook,
+  resendDelivery,
   rotateSecret,
   updateWebhook,
   type WebhooksDeps,
@@ -104,6 +105,13 @@ export function createWebhooksRouter(deps: WebhooksDeps): Router {
       throw noSuchWebhook();
     req.log.info({ webhookId: req.params.id }, "webhook deleted");
     res.status(204).end();
+  });
+
+  router.post("/v1/webhooks/:id/deliveries/:deliveryId/resend", async (req, res) => {
+    const { orgId } = authOf(res.locals);
+    const delivery = await resendDelivery(deps, orgId, req.params.id, req.params.deliveryId);
+    req.log.info({ webhookId: req.params.id, deliveryId: delivery.id }, "webhook delivery resent");
+    sendData(res, 202, toDeliveryView(delivery));
   });
 
   router.get("/v1/webhooks/:id/deliveries", async (req, res) => {

@@ -2,8 +2,10 @@ import {
   createWebhookEndpoint,
   findWebhookEndpoint,
   type Prisma,
+  resendWebhookDelivery,
   rotateWebhookSecret,
   updateWebhookEndpoint,
+  type WebhookDeliveryRecord,
   type WebhookEndpointRecord,
 } from "@upsert/db";
 import {
@@ -85,4 +87,27 @@ export async function rotateSecret(
   if (!rotated) throw noSuchWebhook();
   const { previousSecretExpiresAt, ...endpoint } = rotated;
   return { endpoint, secret, previousSecretExpiresAt };
+}
+
+/**
+ * `POST /v1/webhooks/{id}/deliveries/{delivery_id}/resend`: the delivery's event again, as a new
+ * delivery (same `webhook-id`, so a receiver that did get it can tell). 409 while the webhook is
+ * disabled: nothing would be sent.
+ */
+export async function resendDelivery(
+  deps: WebhooksDeps,
+  orgId: string,
+  id: string,
+  deliveryId: string,
+): Promise<WebhookDeliveryRecord> {
+  const endpoint = await findWebhookEndpoint(deps.prisma, orgId, id);
+  if (!endpoint) throw noSuchWebhook();
+  if (endpoint.status === "disabled")
+    throw new DomainError(
+      "conflict",
+      "The webhook is disabled: enable it again (PATCH with enabled: true) before resending.",
+    );
+  const delivery = await resendWebhookDelivery(deps.prisma, endpoint.id, deliveryId);
+  if (!delivery) throw new DomainError("not_found", "No delivery with this id on this webhook.");
+  return delivery;
 }

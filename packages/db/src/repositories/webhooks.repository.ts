@@ -45,6 +45,20 @@ const endpointColumns = {
   updatedAt: true,
 } as const;
 
+const deliveryColumns = {
+  id: true,
+  eventId: true,
+  eventType: true,
+  status: true,
+  attempts: true,
+  lastResponseCode: true,
+  lastError: true,
+  nextAttemptAt: true,
+  lastAttemptAt: true,
+  finishedAt: true,
+  createdAt: true,
+} as const;
+
 const asEndpoint = <T extends { status: string }>(row: T) =>
   ({ ...row, status: row.status as WebhookEndpointStatus }) as Omit<T, "status"> & {
     status: WebhookEndpointStatus;
@@ -186,23 +200,40 @@ export async function listWebhookDeliveries(
       orderBy: [{ createdAt: "desc" }, { seq: "desc" }],
       skip: (query.page - 1) * query.pageSize,
       take: query.pageSize,
-      select: {
-        id: true,
-        eventId: true,
-        eventType: true,
-        status: true,
-        attempts: true,
-        lastResponseCode: true,
-        lastError: true,
-        nextAttemptAt: true,
-        lastAttemptAt: true,
-        finishedAt: true,
-        createdAt: true,
-      },
+      select: deliveryColumns,
     }),
     prisma.webhookDelivery.count({ where }),
   ]);
   return { items: rows.map((row) => ({ ...row, status: row.status as WebhookDeliveryStatus })), totalCount };
+}
+
+/**
+ * A new pending delivery of one of the endpoint's earlier deliveries: the same event (its
+ * `webhook-id` and body), with attempts and the retry window starting afresh; the earlier record
+ * is left as it was. Null when the endpoint has no delivery with this id.
+ */
+export async function resendWebhookDelivery(
+  prisma: Prisma,
+  endpointId: string,
+  deliveryId: string,
+): Promise<WebhookDeliveryRecord | null> {
+  if (!isUuid(deliveryId)) return null;
+  const original = await prisma.webhookDelivery.findFirst({
+    where: { id: deliveryId, endpointId },
+    select: { orgId: true, eventId: true, eventType: true, payload: true },
+  });
+  if (!original) return null;
+  const row = await prisma.webhookDelivery.create({
+    data: {
+      id: uuidv7(),
+      endpointId,
+      ...original,
+      payload: original.payload ?? {},
+      nextAttemptAt: new Date(),
+    },
+    select: deliveryColumns,
+  });
+  return { ...row, status: row.status as WebhookDeliveryStatus };
 }
 
 export interface QueuedDelivery {
