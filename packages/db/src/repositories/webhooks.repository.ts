@@ -59,6 +59,11 @@ const deliveryColumns = {
   createdAt: true,
 } as const;
 
+const asDelivery = <T extends { status: string }>(row: T) => ({
+  ...row,
+  status: row.status as WebhookDeliveryStatus,
+});
+
 const asEndpoint = <T extends { status: string }>(row: T) =>
   ({ ...row, status: row.status as WebhookEndpointStatus }) as Omit<T, "status"> & {
     status: WebhookEndpointStatus;
@@ -204,7 +209,7 @@ export async function listWebhookDeliveries(
     }),
     prisma.webhookDelivery.count({ where }),
   ]);
-  return { items: rows.map((row) => ({ ...row, status: row.status as WebhookDeliveryStatus })), totalCount };
+  return { items: rows.map(asDelivery), totalCount };
 }
 
 /**
@@ -233,7 +238,7 @@ export async function resendWebhookDelivery(
     },
     select: deliveryColumns,
   });
-  return { ...row, status: row.status as WebhookDeliveryStatus };
+  return asDelivery(row);
 }
 
 export interface QueuedDelivery {
