@@ -29,7 +29,7 @@ export interface ConcurrencyLimitOptions {
 export interface ConcurrencyLimit {
   /** The limit now (whole jobs). */
   readonly limit: number;
-  /** A run began; call what it returns when it ends, with `timed` false for a run that waited or failed. */
+  /** A run began; call what it returns once, when it ends, with `timed` false for a run that waited or failed. */
   started(): (timed: boolean) => void;
 }
 
@@ -88,10 +88,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       window.busiest = Math.max(window.busiest, inFlight);
       // A probe times only runs that had the worker to themselves (not the ones it began with).
       const alone = inFlight === 1;
-      let ended = false;
       return (timed) => {
-        if (ended) return;
-        ended = true;
         inFlight -= 1;
         if (!timed || (probing && !alone)) return;
         window.runs += 1;

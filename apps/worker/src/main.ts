@@ -175,11 +175,12 @@ function startWorker(
   const run: Processor = limit
     ? async (job, token, signal) => {
         const ended = limit.started();
+        let done = false;
         try {
           await processor.process(job, token, signal);
-          ended(true);
+          done = true;
         } finally {
-          ended(false);
+          ended(done);
         }
       }
     : (processor.process as Processor);
@@ -255,6 +256,7 @@ logger.info(
   {
     concurrency: env.WORKER_CONCURRENCY,
     adaptive: env.WORKER_CONCURRENCY_ADAPTIVE,
+    headroom: env.WORKER_CONCURRENCY_HEADROOM,
     enrichmentConcurrency: env.ENRICHMENT_CONCURRENCY,
     prefix: env.QUEUE_PREFIX,
   },

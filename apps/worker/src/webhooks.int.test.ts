@@ -115,6 +115,34 @@ async function deleteWebhook(webhook: Webhook) {
   expect(res.status).toBe(204);
 }
 
+/**
+ * A `job.succeeded` webhook whose receiver answers 500 until `repair()`: one upsert's event
+ * (`jobId`) fails until the worker disables the endpoint (WEBHOOK_DISABLE_AFTER_MS).
+ */
+async function disabledWebhook(email: string) {
+  let up = false;
+  const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
+    res.writeHead(up ? 200 : 500).end();
+  });
+  const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
+  useSecret(webhook.secret);
+  const { jobId } = await stack.put({ email });
+  await stack.finished(jobId);
+  await waitFor(
+    async () =>
+      (await stack.call<{ data: Webhook }>("GET", webhook.links.self)).body.data.status === "disabled",
+    { timeoutMs: 30_000, intervalMs: 250, message: "the failing endpoint was never disabled" },
+  );
+  return {
+    webhook,
+    received,
+    jobId,
+    repair: () => {
+      up = true;
+    },
+  };
+}
+
 const deliveriesOf = (endpointId: string) =>
   stack.db.prisma.webhookDelivery.findMany({ where: { endpointId } });
 
@@ -239,21 +267,9 @@ describe("completion webhooks", () => {
   }, 60_000);
 
   it("delivers new events again once a disabled endpoint is re-enabled with PATCH, same secret; abandoned deliveries stay failed", async () => {
-    let up = false;
-    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
-      res.writeHead(up ? 200 : 500).end();
-    });
-    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
-    useSecret(webhook.secret);
-    const first = await stack.put({ email: "revive@initech.com" });
-    await stack.finished(first.jobId);
-    await waitFor(
-      async () =>
-        (await stack.call<{ data: Webhook }>("GET", webhook.links.self)).body.data.status === "disabled",
-      { timeoutMs: 30_000, intervalMs: 250, message: "the failing endpoint was never disabled" },
-    );
+    const { webhook, received, jobId: firstJobId, repair } = await disabledWebhook("revive@initech.com");
     // The receiver is fixed; the endpoint comes back with the secret the receiver already has.
-    up = true;
+    repair();
     const enabled = await stack.call<{ data: Webhook & { failing_since: string | null } }>(
       "PATCH",
       webhook.links.self,
@@ -272,7 +288,7 @@ describe("completion webhooks", () => {
     const arrived = received.slice(before);
     expect(arrived.every((r) => r.verified)).toBe(true);
     // The event abandoned when the endpoint was disabled is not sent again: it stays failed.
-    expect(arrived.some((r) => r.event.data.id === first.jobId)).toBe(false);
+    expect(arrived.some((r) => r.event.data.id === firstJobId)).toBe(false);
     await waitFor(async () => (await deliveriesOf(webhook.id)).some((d) => d.status === "succeeded"), {
       timeoutMs: 5_000,
       intervalMs: 50,
@@ -280,25 +296,13 @@ describe("completion webhooks", () => {
     const rows = await deliveriesOf(webhook.id);
     const statusOf = (jobId: string) =>
       rows.find((row) => (row.payload as { data: { id: string } }).data.id === jobId)?.status;
-    expect(statusOf(first.jobId)).toBe("failed");
+    expect(statusOf(firstJobId)).toBe("failed");
     expect(statusOf(second.jobId)).toBe("succeeded");
     await deleteWebhook(webhook);
   }, 60_000);
 
   it("resends a failed delivery on request: the same webhook-id and body, signed, as a new delivery; 409 while disabled, 404 for another id", async () => {
-    let up = false;
-    const { receiver, received, useSecret } = await startReceiver((_attempt, res) => {
-      res.writeHead(up ? 200 : 500).end();
-    });
-    const webhook = await createWebhook(receiver.url, ["job.succeeded"]);
-    useSecret(webhook.secret);
-    const put = await stack.put({ email: "resend@initech.com" });
-    await stack.finished(put.jobId);
-    await waitFor(
-      async () =>
-        (await stack.call<{ data: Webhook }>("GET", webhook.links.self)).body.data.status === "disabled",
-      { timeoutMs: 30_000, intervalMs: 250, message: "the failing endpoint was never disabled" },
-    );
+    const { webhook, received, repair } = await disabledWebhook("resend@initech.com");
     type Delivery = { id: string; webhook_id: string; status: string; attempts: number };
     const listed = await stack.call<{ data: Delivery[] }>("GET", `${webhook.links.deliveries}?status=failed`);
     const [failed] = listed.body.data;
@@ -311,7 +315,7 @@ describe("completion webhooks", () => {
     expect(refused.status).toBe(409);
     expect((await deliveriesOf(webhook.id)).length).toBe(1);
 
-    up = true;
+    repair();
     expect((await stack.call("PATCH", webhook.links.self, { enabled: true })).status).toBe(200);
     const before = received.length;
     const resent = await resend(failed.id);
