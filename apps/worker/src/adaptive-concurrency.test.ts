@@ -84,4 +84,19 @@ describe("adaptive write concurrency", () => {
     expect(result.jobsPerS).toBeGreaterThanOrEqual(0.95 * 250);
     expect(result.meanRunMs).toBeLessThanOrEqual(4 * 4);
   });
+
+  it("lets another job run beside one stuck for over a second (a lock held elsewhere), even at a limit of 1", () => {
+    let clock = 0;
+    const limits: number[] = [];
+    const limit = createConcurrencyLimit({ max: 50, now: () => clock, onChange: (n) => limits.push(n) });
+    expect(limit.limit).toBe(1);
+    const endStuck = limit.started();
+    clock = 1_500;
+    limit.tick();
+    expect(limit.limit).toBe(2);
+    endStuck(true);
+    limit.tick();
+    expect(limit.limit).toBe(1);
+    expect(limits).toEqual([2, 1]);
+  });
 });

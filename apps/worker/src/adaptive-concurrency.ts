@@ -12,7 +12,9 @@
  * beyond it, it shrinks in proportion (by half at most per window). The baseline is the fastest
  * window seen since the last probe: every `probeIntervalMs`, one window runs at a limit of 1 and
  * its time becomes the new baseline, so a workload that became dearer (other records, a slower
- * database) is not held to an old one.
+ * database) is not held to an old one. A run still going after `parkAfterMs` is waiting on
+ * something (a lock another transaction holds), not using the machine: it does not count against
+ * the limit (`tick()` looks), so a few stuck runs never hold up the rest, even at a limit of 1.
  */
 export interface ConcurrencyLimitOptions {
   /** The ceiling (WORKER_CONCURRENCY). */
@@ -21,6 +23,7 @@ export interface ConcurrencyLimitOptions {
   tolerance?: number;
   headroom?: number;
   probeIntervalMs?: number;
+  parkAfterMs?: number;
   /** Told each new limit (the BullMQ worker's `concurrency`). */
   onChange(limit: number): void;
   now?: () => number;
@@ -31,10 +34,19 @@ export interface ConcurrencyLimit {
   readonly limit: number;
   /** A run began; call what it returns once, when it ends, with `timed` false for a run that waited or failed. */
   started(): (timed: boolean) => void;
+  /** Looks for runs going on longer than `parkAfterMs` (call it every so often). */
+  tick(): void;
 }
 
 export function createConcurrencyLimit(options: ConcurrencyLimitOptions): ConcurrencyLimit {
-  const { max, minWindow = 10, tolerance = 1.25, headroom = 2, probeIntervalMs = 30_000 } = options;
+  const {
+    max,
+    minWindow = 10,
+    tolerance = 1.25,
+    headroom = 2,
+    probeIntervalMs = 30_000,
+    parkAfterMs = 1_000,
+  } = options;
   const now = options.now ?? (() => performance.now());
   let limit = 1;
   let applied = 1;
@@ -43,11 +55,13 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
   let probing = true;
   let limitBeforeProbe = Math.min(max, 2);
   let lastProbe = now();
-  let inFlight = 0;
+  /** When each run in flight began. */
+  const running = new Set<{ began: number }>();
+  let parked = 0;
   let window = { runs: 0, totalMs: 0, busiest: 0 };
 
   const apply = () => {
-    const whole = Math.max(1, Math.min(max, Math.round(limit)));
+    const whole = Math.min(max, Math.max(1, Math.round(limit)) + parked);
     if (whole !== applied) {
       applied = whole;
       options.onChange(whole);
@@ -57,7 +71,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
   const closeWindow = () => {
     const rtt = window.totalMs / window.runs;
     const used = window.busiest >= applied;
-    window = { runs: 0, totalMs: 0, busiest: inFlight };
+    window = { runs: 0, totalMs: 0, busiest: running.size };
     if (probing) {
       probing = false;
       baseline = rtt;
@@ -83,18 +97,23 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       return applied;
     },
     started() {
-      const began = now();
-      inFlight += 1;
-      window.busiest = Math.max(window.busiest, inFlight);
+      const run = { began: now() };
+      running.add(run);
+      window.busiest = Math.max(window.busiest, running.size);
       // A probe times only runs that had the worker to themselves (not the ones it began with).
-      const alone = inFlight === 1;
+      const alone = running.size === 1;
       return (timed) => {
-        inFlight -= 1;
+        running.delete(run);
         if (!timed || (probing && !alone)) return;
         window.runs += 1;
-        window.totalMs += now() - began;
+        window.totalMs += now() - run.began;
         if (window.runs >= Math.max(minWindow, applied)) closeWindow();
       };
+    },
+    tick() {
+      const since = now() - parkAfterMs;
+      parked = [...running].filter((run) => run.began <= since).length;
+      apply();
     },
   };
 }

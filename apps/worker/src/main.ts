@@ -195,6 +195,7 @@ function startWorker(
     maxStalledCount: 1_000,
   });
   metrics.observeConcurrency(spec.queue, worker.concurrency);
+  if (limit) setInterval(() => limit.tick(), 250).unref();
   worker.on("failed", (job, err) =>
     logger.warn(
       { queue: spec.queue, jobId: job?.id, err, attemptsMade: job?.attemptsMade },
